@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using DmpApi.Fhir;
+using DmpApi.Patients;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Documents;
+
+/// <summary>
+/// A document belongs to one patient's record; inline content moves to a Binary whose url, size and SHA-1 hash
+/// the attachment then carries (DESIGN §4, PDSm: hash is SHA-1).
+/// </summary>
+internal sealed class DocumentReferenceRules : IResourceRules
+{
+    public string ResourceType => "DocumentReference";
+
+    public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
+    {
+        var document = (DocumentReference)resource;
+        var patientId = await PatientReferences.ResolveAsync(write.Db, document.Subject, "DocumentReference.subject", cancellationToken);
+
+        foreach (var (content, index) in document.Content.Select((c, i) => (c, i)))
+        {
+            var attachment = content.Attachment;
+            if (attachment?.Data is not { } data)
+            {
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(attachment.ContentType))
+            {
+                throw FhirException.Unprocessable($"DocumentReference.content[{index}].attachment.contentType is required with inline data.", OperationOutcome.IssueType.Required);
+            }
+
+            var hash = SHA1.HashData(data);
+            if (attachment.Hash is { Length: > 0 } claimed && !claimed.AsSpan().SequenceEqual(hash))
+            {
+                throw FhirException.Unprocessable($"DocumentReference.content[{index}].attachment.hash does not match the SHA-1 of its data.", OperationOutcome.IssueType.Value);
+            }
+
+            if (attachment.Size is { } size && size != data.Length)
+            {
+                throw FhirException.Unprocessable($"DocumentReference.content[{index}].attachment.size is {size}, but the data has {data.Length} bytes.", OperationOutcome.IssueType.Value);
+            }
+
+            var binaryId = Guid.NewGuid().ToString("N");
+            write.Binaries.Add(new BinaryRow
+            {
+                LogicalId = binaryId, PatientId = patientId, DocumentId = write.ResourceId, ContentType = attachment.ContentType,
+                Content = data, LastUpdated = DateTime.UtcNow,
+            });
+            attachment.Data = null;
+            attachment.Url = $"{write.BaseUrl}/Binary/{binaryId}";
+            attachment.Size = data.Length;
+            attachment.Hash = hash;
+        }
+
+        return patientId;
+    }
+}

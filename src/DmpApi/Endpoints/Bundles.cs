@@ -1,0 +1,61 @@
+using System.Globalization;
+using DmpApi.Search;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Endpoints;
+
+/// <summary>Search and history Bundles (FHIR R4 §3.1.1.3, §3.1.0.11).</summary>
+public static class Bundles
+{
+    public static Bundle SearchSet(string baseUrl, SearchPage page)
+    {
+        var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
+        foreach (var match in page.Matches)
+        {
+            bundle.Entry.Add(Entry(baseUrl, match, Bundle.SearchEntryMode.Match));
+        }
+
+        foreach (var included in page.Included)
+        {
+            bundle.Entry.Add(Entry(baseUrl, included, Bundle.SearchEntryMode.Include));
+        }
+
+        return bundle;
+    }
+
+    public static Bundle History(string baseUrl, string type, string id, IReadOnlyList<StoredResource> versions)
+    {
+        var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Count, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{baseUrl}/{type}/{id}/_history" });
+        foreach (var version in versions)
+        {
+            var v = version.Version.ToString(CultureInfo.InvariantCulture);
+            bundle.Entry.Add(new Bundle.EntryComponent
+            {
+                FullUrl = $"{baseUrl}/{type}/{id}",
+                Resource = version.Resource,
+                Request = new Bundle.RequestComponent
+                {
+                    Method = version.IsDeleted ? Bundle.HTTPVerb.DELETE : version.Version == 1 ? Bundle.HTTPVerb.POST : Bundle.HTTPVerb.PUT,
+                    Url = version.Version == 1 && !version.IsDeleted ? type : $"{type}/{id}",
+                },
+                Response = new Bundle.ResponseComponent
+                {
+                    Status = version.IsDeleted ? "204 No Content" : version.Version == 1 ? "201 Created" : "200 OK",
+                    Etag = $"W/\"{v}\"",
+                    LastModified = new DateTimeOffset(version.LastUpdated),
+                },
+            });
+        }
+
+        return bundle;
+    }
+
+    private static Bundle.EntryComponent Entry(string baseUrl, StoredResource stored, Bundle.SearchEntryMode mode) => new()
+    {
+        FullUrl = $"{baseUrl}/{stored.ResourceType}/{stored.Id}",
+        Resource = stored.Resource,
+        Search = new Bundle.SearchComponent { Mode = mode },
+    };
+}

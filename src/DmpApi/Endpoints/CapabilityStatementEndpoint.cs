@@ -1,0 +1,98 @@
+using System.Net;
+using DmpApi.Fhir;
+using DmpApi.Search;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Endpoints;
+
+/// <summary>/fhir/metadata (FHIR R4 §3.1.0.10): exactly what this server implements, no token needed.</summary>
+public static class CapabilityStatementEndpoint
+{
+    public static RouteHandlerBuilder MapCapabilityStatement(this RouteGroupBuilder fhir) =>
+        fhir.MapGet("/metadata", (HttpContext http, SearchParameterRegistry registry) =>
+                new FhirResult(HttpStatusCode.OK, Build(http.Request.BaseUrl(), registry)))
+            .AllowAnonymous()
+            .WithTags("Metadata")
+            .WithName("Capabilities")
+            .WithSummary("The server's CapabilityStatement");
+
+    public static CapabilityStatement Build(string baseUrl, SearchParameterRegistry registry)
+    {
+        var statement = new CapabilityStatement
+        {
+            Url = baseUrl + "/metadata",
+            Name = "DmpApi",
+            Title = "DmpApi: Dossier Médical Partagé FHIR R4 server",
+            Status = PublicationStatus.Active,
+            Date = "2026-11-23",
+            Kind = CapabilityStatementKind.Instance,
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = ["application/fhir+json", "application/fhir+xml"],
+            Software = new CapabilityStatement.SoftwareComponent { Name = "DmpApi", Version = typeof(CapabilityStatementEndpoint).Assembly.GetName().Version?.ToString() },
+            Implementation = new CapabilityStatement.ImplementationComponent { Description = "DmpApi", Url = baseUrl },
+        };
+
+        var rest = new CapabilityStatement.RestComponent
+        {
+            Mode = CapabilityStatement.RestfulCapabilityMode.Server,
+            Security = new CapabilityStatement.SecurityComponent
+            {
+                Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")],
+                Description = "OAuth2 bearer tokens (JWT) with SMART v2 scopes; professionals via Pro Santé Connect.",
+            },
+        };
+        foreach (var type in FhirResources.Types)
+        {
+            var resource = new CapabilityStatement.ResourceComponent
+            {
+                Type = type,
+                Versioning = CapabilityStatement.ResourceVersionPolicy.VersionedUpdate,
+                ReadHistory = true,
+                UpdateCreate = false,
+                ConditionalCreate = true,
+                ConditionalUpdate = false,
+                ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
+                Interaction =
+                [
+                    .. new[]
+                    {
+                        CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.Vread,
+                        CapabilityStatement.TypeRestfulInteraction.Update, CapabilityStatement.TypeRestfulInteraction.Delete,
+                        CapabilityStatement.TypeRestfulInteraction.HistoryInstance, CapabilityStatement.TypeRestfulInteraction.Create,
+                        CapabilityStatement.TypeRestfulInteraction.SearchType,
+                    }.Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }),
+                ],
+                SearchInclude = registry.For(type).Where(p => p.Kind == SearchParamKind.Reference).Select(p => $"{type}:{p.Name}").Order().ToList(),
+            };
+            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_id", Type = SearchParamType.Token });
+            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_lastUpdated", Type = SearchParamType.Date });
+            foreach (var p in registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal))
+            {
+                resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent
+                {
+                    Name = p.Name,
+                    Type = p.Kind switch
+                    {
+                        SearchParamKind.Token => SearchParamType.Token,
+                        SearchParamKind.String => SearchParamType.String,
+                        SearchParamKind.Date => SearchParamType.Date,
+                        SearchParamKind.Reference => SearchParamType.Reference,
+                        _ => SearchParamType.Uri,
+                    },
+                    Documentation = p.Description,
+                });
+            }
+
+            rest.Resource.Add(resource);
+        }
+
+        rest.Resource.Add(new CapabilityStatement.ResourceComponent
+        {
+            Type = "Binary",
+            Documentation = "Document content; read only, with the access rules of its DocumentReference.",
+            Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
+        });
+        statement.Rest.Add(rest);
+        return statement;
+    }
+}

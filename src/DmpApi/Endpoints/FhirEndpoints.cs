@@ -1,0 +1,64 @@
+using DmpApi.Documents;
+using DmpApi.Fhir;
+using DmpApi.Patients;
+using DmpApi.Search;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Endpoints;
+
+public static class FhirEndpoints
+{
+    /// <summary>Services of the FHIR API: the store, each type's rules, search and page tokens.</summary>
+    public static IServiceCollection AddFhirApi(this IServiceCollection services)
+    {
+        services.AddExceptionHandler<FhirExceptionHandler>();
+        services.AddProblemDetails();
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(new SearchParameterRegistry(FhirResources.Types));
+        services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<PageTokens>();
+        services.AddScoped<SearchEngine>();
+        services.AddScoped<ResourceStore>();
+        services.AddSingleton<IResourceRules, PatientRules>();
+        services.AddSingleton<IResourceRules, DocumentReferenceRules>();
+        services.AddSingleton<IResourceRules, AllergyIntoleranceRules>();
+        services.AddSingleton<IResourceRules, ConsentRules>();
+        return services;
+    }
+
+    /// <summary>/fhir: metadata without a token, every other interaction behind authentication.</summary>
+    public static RouteGroupBuilder MapFhirEndpoints(this IEndpointRouteBuilder app)
+    {
+        var fhir = app.MapGroup("/fhir").RequireAuthorization();
+        fhir.MapCapabilityStatement();
+        foreach (var type in FhirResources.Types)
+        {
+            fhir.MapResourceEndpoints(type);
+        }
+
+        fhir.MapBinaryEndpoints();
+        return fhir;
+    }
+
+    /// <summary>Routing's own 404 and 405 answers become OperationOutcomes too (never an empty body).</summary>
+    public static IApplicationBuilder UseFhirStatusCodes(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            if (!http.Request.Path.StartsWithSegments("/fhir") || http.Response.HasStarted || http.Response.ContentLength > 0)
+            {
+                return;
+            }
+
+            var status = (System.Net.HttpStatusCode)http.Response.StatusCode;
+            var (code, diagnostics) = status switch
+            {
+                System.Net.HttpStatusCode.NotFound => (OperationOutcome.IssueType.NotSupported, $"No FHIR interaction is served at {http.Request.Path}."),
+                System.Net.HttpStatusCode.MethodNotAllowed => (OperationOutcome.IssueType.NotSupported, $"{http.Request.Method} is not supported on {http.Request.Path}."),
+                _ => (OperationOutcome.IssueType.Processing, $"The request failed with status {(int)status}."),
+            };
+            await FhirExceptionHandler.WriteAsync(http, status, Outcomes.Build(code, diagnostics));
+        });
+}

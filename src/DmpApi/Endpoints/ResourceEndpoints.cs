@@ -1,0 +1,209 @@
+using System.Net;
+using DmpApi.Access;
+using DmpApi.Auth;
+using DmpApi.Fhir;
+using DmpApi.Search;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+
+namespace DmpApi.Endpoints;
+
+/// <summary>The FHIR RESTful interactions (FHIR R4 §3.1.0) of one resource type, mapped under /fhir/{type}.</summary>
+public static class ResourceEndpoints
+{
+    public static RouteGroupBuilder MapResourceEndpoints(this RouteGroupBuilder fhir, string type)
+    {
+        var group = fhir.MapGroup("/" + type).WithTags(type);
+
+        group.MapGet("/", (HttpContext http, ResourceStore store, SearchEngine engine, SearchParameterRegistry registry, PageTokens tokens, IOptions<SearchOptions> options, CancellationToken ct) =>
+                SearchAsync(type, http, http.Request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))), engine, registry, tokens, options.Value, ct))
+            .WithName($"Search{type}").WithSummary($"Search {type} resources").RequireScope(type, FhirInteraction.Search);
+
+        group.MapPost("/_search", async (HttpContext http, SearchEngine engine, SearchParameterRegistry registry, PageTokens tokens, IOptions<SearchOptions> options, CancellationToken ct) =>
+            {
+                if (!http.Request.HasFormContentType)
+                {
+                    throw new FhirException(HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
+                        "POST _search takes application/x-www-form-urlencoded parameters.");
+                }
+
+                var form = await http.Request.ReadFormAsync(ct);
+                var parameters = http.Request.Query.Concat(form)
+                    .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty)));
+                return await SearchAsync(type, http, parameters, engine, registry, tokens, options.Value, ct);
+            })
+            .WithName($"Search{type}ByPost").WithSummary($"Search {type} resources (parameters in a form body)").RequireScope(type, FhirInteraction.Search)
+            .DisableAntiforgery();
+
+        group.MapPost("/", (HttpContext http, ResourceStore store, SearchEngine engine, SearchParameterRegistry registry, IOptions<SearchOptions> options, CancellationToken ct) =>
+                CreateAsync(type, http, store, engine, registry, options.Value, ct))
+            .WithName($"Create{type}").WithSummary($"Create a {type} (conditional with If-None-Exist)").RequireScope(type, FhirInteraction.Create);
+
+        group.MapGet("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
+            {
+                var stored = await store.ReadAsync(http.GetAccessScope(), type, id, ct) ?? throw FhirException.NotFound(type, id);
+                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource);
+            })
+            .WithName($"Read{type}").WithSummary($"Read the current version of a {type}").RequireScope(type, FhirInteraction.Read);
+
+        group.MapGet("/{id}/_history/{vid}", async (string id, string vid, HttpContext http, ResourceStore store, CancellationToken ct) =>
+            {
+                var stored = (int.TryParse(vid, out var version) ? await store.ReadVersionAsync(http.GetAccessScope(), type, id, version, ct) : null)
+                    ?? throw new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound, $"{type}/{id} has no version '{vid}'.");
+                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource);
+            })
+            .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.Read);
+
+        group.MapGet("/{id}/_history", async (string id, HttpContext http, ResourceStore store, IOptions<SearchOptions> options, CancellationToken ct) =>
+            {
+                var versions = await store.HistoryAsync(http.GetAccessScope(), type, id, options.Value.MaxCount, ct);
+                if (versions.Count == 0)
+                {
+                    throw FhirException.NotFound(type, id);
+                }
+
+                return new FhirResult(HttpStatusCode.OK, Bundles.History(http.Request.BaseUrl(), type, id, versions));
+            })
+            .WithName($"History{type}").WithSummary($"All versions of a {type}, newest first").RequireScope(type, FhirInteraction.Read);
+
+        group.MapPut("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
+            {
+                var resource = await ReadResourceAsync(http, type, ct);
+                if (string.IsNullOrEmpty(resource.Id) || resource.Id != id)
+                {
+                    throw FhirException.BadRequest($"The body's id ('{resource.Id}') must equal the id in the URL ('{id}').");
+                }
+
+                var stored = await store.UpdateAsync(resource, http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
+                return Written(http, HttpStatusCode.OK, stored, $"{type} updated to version {stored.Version}.");
+            })
+            .WithName($"Update{type}").WithSummary($"Update a {type} (If-Match for optimistic locking)").RequireScope(type, FhirInteraction.Update);
+
+        group.MapDelete("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
+                await store.DeleteAsync(type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id))
+            .WithName($"Delete{type}").WithSummary($"Delete a {type} (logical: history and traces stay; later reads answer 410)").RequireScope(type, FhirInteraction.Delete);
+
+        return group;
+    }
+
+    private static async Task<IResult> CreateAsync(string type, HttpContext http, ResourceStore store, SearchEngine engine, SearchParameterRegistry registry, SearchOptions options, CancellationToken ct)
+    {
+        var resource = await ReadResourceAsync(http, type, ct);
+        var condition = http.Request.Headers["If-None-Exist"].ToString();
+        if (string.IsNullOrWhiteSpace(condition))
+        {
+            var created = await store.CreateAsync(resource, http.Request.BaseUrl(), ct);
+            return Written(http, HttpStatusCode.Created, created, $"{type} created.");
+        }
+
+        // Conditional create (FHIR R4 §3.1.0.8): the unique INS index settles races between identical requests.
+        var search = SearchRequest.Parse(type, QueryHelpers.ParseQuery(condition.TrimStart('?'))
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))), registry, options, strict: true);
+        search.Count = 2;
+        if (search.Criteria.Count == 0)
+        {
+            throw FhirException.BadRequest("If-None-Exist must hold search criteria, e.g. identifier=urn:oid:1.2.250.1.213.1.4.8|{INS}.");
+        }
+
+        var existing = await engine.ExecuteAsync(http.GetAccessScope(), search, 0, ct);
+        if (existing.Matches.Count == 0)
+        {
+            try
+            {
+                var created = await store.CreateAsync(resource, http.Request.BaseUrl(), ct);
+                return Written(http, HttpStatusCode.Created, created, $"{type} created.");
+            }
+            catch (FhirException e) when (e.Status == HttpStatusCode.Conflict)
+            {
+                existing = await engine.ExecuteAsync(http.GetAccessScope(), search, 0, ct);
+                if (existing.Matches.Count == 0)
+                {
+                    throw;
+                }
+            }
+        }
+
+        if (existing.Matches.Count > 1)
+        {
+            throw new FhirException(HttpStatusCode.PreconditionFailed, OperationOutcome.IssueType.MultipleMatches,
+                $"If-None-Exist '{condition}' matches more than one {type}; make the criteria more selective.");
+        }
+
+        return Written(http, HttpStatusCode.OK, existing.Matches[0], $"A {type} matching If-None-Exist already exists; nothing was created.");
+    }
+
+    private static async Task<IResult> SearchAsync(string type, HttpContext http, IEnumerable<KeyValuePair<string, string>> parameters, SearchEngine engine,
+        SearchParameterRegistry registry, PageTokens tokens, SearchOptions options, CancellationToken ct)
+    {
+        var list = parameters.ToList();
+        var requester = http.GetRequester();
+        var offset = 0;
+        if (list.FirstOrDefault(p => p.Key == "_page") is { Value: { } token } && !string.IsNullOrEmpty(token))
+        {
+            var state = tokens.Read(token, type, requester);
+            list = QueryHelpers.ParseQuery(state.Query).SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))).ToList();
+            offset = state.Offset;
+        }
+
+        var search = SearchRequest.Parse(type, list, registry, options, http.Request.StrictHandling());
+        if (offset > options.MaxOffset)
+        {
+            throw FhirException.BadRequest($"Paging deeper than {options.MaxOffset} results is not supported; narrow the search.", OperationOutcome.IssueType.TooCostly);
+        }
+
+        var page = await engine.ExecuteAsync(http.GetAccessScope(), search, offset, ct);
+        var query = QueryString.Create(search.Canonical.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).ToUriComponent().TrimStart('?');
+        var baseUrl = http.Request.BaseUrl();
+        var bundle = Bundles.SearchSet(baseUrl, page);
+        string PageLink(int at) => $"{baseUrl}/{type}?_page={Uri.EscapeDataString(tokens.Issue(type, query, at, requester))}";
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = offset == 0 ? $"{baseUrl}/{type}?{query}" : PageLink(offset) });
+        if (page.HasMore)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = PageLink(offset + search.Count) });
+        }
+
+        if (offset > 0)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = PageLink(Math.Max(0, offset - search.Count)) });
+        }
+
+        if (search.Ignored.Count > 0)
+        {
+            var outcome = new OperationOutcome();
+            outcome.Issue.Add(Outcomes.Issue(OperationOutcome.IssueType.NotSupported, $"Ignored search parameters: {string.Join(", ", search.Ignored)}.", OperationOutcome.IssueSeverity.Warning));
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = outcome, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } });
+        }
+
+        return new FhirResult(HttpStatusCode.OK, bundle);
+    }
+
+    /// <summary>Reads the body and checks it is a resource of the route's type (400 otherwise).</summary>
+    private static async Task<Resource> ReadResourceAsync(HttpContext http, string type, CancellationToken ct)
+    {
+        var resource = await FhirWire.ReadBodyAsync(http.Request, ct);
+        if (resource.TypeName != type)
+        {
+            throw FhirException.BadRequest($"The body is a {resource.TypeName}, but this endpoint takes a {type}.", OperationOutcome.IssueType.Invalid);
+        }
+
+        return resource;
+    }
+
+    /// <summary>The answer to a write: Location, ETag and Last-Modified, and the body the client preferred.</summary>
+    private static FhirResult Written(HttpContext http, HttpStatusCode status, StoredResource stored, string message)
+    {
+        var body = http.Request.PreferredReturn() switch
+        {
+            PreferReturn.Minimal => null,
+            PreferReturn.OperationOutcome => (Resource)Outcomes.Information(message),
+            _ => stored.Resource,
+        };
+        return new FhirResult(status, body)
+        {
+            Location = $"{http.Request.BaseUrl()}/{stored.ResourceType}/{stored.Id}/_history/{stored.Version}",
+            VersionSource = stored.Resource,
+        };
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmpApi.Fhir;
+
+/// <summary>The one place where exceptions become OperationOutcomes: client mistakes are 4xx, never 500.</summary>
+internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, outcome) = exception switch
+        {
+            FhirException fhir => (fhir.Status, fhir.Outcome),
+            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+                (HttpStatusCode.RequestEntityTooLarge, Outcomes.Build(OperationOutcome.IssueType.TooLong, "The request body is larger than the configured limit.")),
+            BadHttpRequestException bad =>
+                ((HttpStatusCode)bad.StatusCode, Outcomes.Build(OperationOutcome.IssueType.Invalid, bad.Message)),
+            DeserializationFailedException parse =>
+                (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Structure, parse.Message)),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
+                ((HttpStatusCode)499, Outcomes.Build(OperationOutcome.IssueType.Incomplete, "The client closed the request.")),
+            TimeoutException or DbUpdateException { InnerException: TimeoutException } =>
+                (HttpStatusCode.ServiceUnavailable, Outcomes.Build(OperationOutcome.IssueType.Transient, "The database did not answer in time; retry later.")),
+            _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception, "An unexpected error occurred; it has been logged with the request id.")),
+        };
+
+        if (status == HttpStatusCode.InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path} ({RequestId})", httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier);
+        }
+        else
+        {
+            logger.LogDebug("Request {RequestId} answered {Status}: {Diagnostics}", httpContext.TraceIdentifier, (int)status, exception.Message);
+        }
+
+        await WriteAsync(httpContext, status, outcome);
+        return true;
+    }
+
+    /// <summary>Writes an OperationOutcome in the client's format, falling back to JSON when the format itself was the problem.</summary>
+    internal static async Task WriteAsync(HttpContext httpContext, HttpStatusCode status, OperationOutcome outcome)
+    {
+        FhirFormat format;
+        try
+        {
+            format = FhirWire.ResponseFormat(httpContext.Request);
+        }
+        catch (FhirException)
+        {
+            format = FhirFormat.Json;
+        }
+
+        var response = httpContext.Response;
+        response.StatusCode = (int)status;
+        response.ContentType = FhirWire.MediaType(format) + "; charset=utf-8";
+        await response.Body.WriteAsync(FhirWire.Serialize(outcome, format), httpContext.RequestAborted);
+    }
+}

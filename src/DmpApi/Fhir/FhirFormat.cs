@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.Net.Http.Headers;
+
+namespace DmpApi.Fhir;
+
+public enum FhirFormat { Json, Xml }
+
+/// <summary>FHIR wire format (FHIR R4 §3.1.0.1.10): JSON and XML through the Hl7.Fhir SDK only, negotiated by _format or Accept.</summary>
+public static class FhirWire
+{
+    public const string JsonMediaType = "application/fhir+json";
+    public const string XmlMediaType = "application/fhir+xml";
+
+    /// <summary>One shared options instance: building FHIR serializer options per call is slow.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
+
+    private static readonly FhirXmlSerializer XmlSerializer = new();
+    private static readonly FhirXmlDeserializer XmlDeserializer = new();
+
+    /// <summary>The format the client asked for: `_format` wins over `Accept`; JSON when neither names FHIR XML.</summary>
+    public static FhirFormat ResponseFormat(HttpRequest request)
+    {
+        var format = request.Query["_format"].ToString();
+        if (!string.IsNullOrEmpty(format))
+        {
+            return IsXml(format) ? FhirFormat.Xml : IsJson(format) ? FhirFormat.Json
+                : throw FhirException.BadRequest($"_format '{format}' is not supported; use json or xml.", OperationOutcome.IssueType.NotSupported);
+        }
+
+        foreach (var accept in request.GetTypedHeaders().Accept.OrderByDescending(a => a.Quality ?? 1))
+        {
+            if (IsJson(accept.MediaType.Value)) return FhirFormat.Json;
+            if (IsXml(accept.MediaType.Value)) return FhirFormat.Xml;
+        }
+
+        return FhirFormat.Json;
+    }
+
+    /// <summary>True when the client named a FHIR format explicitly (Binary read returns raw bytes otherwise).</summary>
+    public static bool AsksForFhir(HttpRequest request) =>
+        !string.IsNullOrEmpty(request.Query["_format"])
+        || request.GetTypedHeaders().Accept.Any(a => IsJson(a.MediaType.Value) || IsXml(a.MediaType.Value));
+
+    public static string MediaType(FhirFormat format) => format == FhirFormat.Xml ? XmlMediaType : JsonMediaType;
+
+    public static byte[] Serialize(Resource resource, FhirFormat format) =>
+        format == FhirFormat.Xml
+            ? Encoding.UTF8.GetBytes(XmlSerializer.SerializeToString(resource))
+            : JsonSerializer.SerializeToUtf8Bytes(resource, JsonOptions);
+
+    public static byte[] SerializeJson(Resource resource) => JsonSerializer.SerializeToUtf8Bytes(resource, JsonOptions);
+
+    public static Resource DeserializeJson(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize<Resource>(json, JsonOptions) ?? throw new InvalidDataException("Stored resource is empty.");
+
+    /// <summary>Reads a FHIR body: 415 for a content type that is not FHIR, 400 with every parser issue for bad syntax.</summary>
+    public static async Task<Resource> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var contentType = request.ContentType;
+        if (string.IsNullOrEmpty(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            throw new FhirException(System.Net.HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
+                "A Content-Type of application/fhir+json or application/fhir+xml is required.");
+        }
+
+        var isXml = IsXml(media.MediaType.Value);
+        if (!isXml && !IsJson(media.MediaType.Value))
+        {
+            throw new FhirException(System.Net.HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
+                $"Content-Type '{media.MediaType}' is not supported; use application/fhir+json or application/fhir+xml.");
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length == 0)
+        {
+            throw FhirException.BadRequest("The request body is empty; a FHIR resource is expected.", OperationOutcome.IssueType.Required);
+        }
+
+        try
+        {
+            return isXml
+                ? XmlDeserializer.Deserialize<Resource>(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length))
+                : JsonSerializer.Deserialize<Resource>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), JsonOptions)
+                  ?? throw FhirException.BadRequest("The body is JSON null; a FHIR resource is expected.");
+        }
+        catch (DeserializationFailedException e)
+        {
+            var issues = e.Exceptions.Select(x => Outcomes.Issue(OperationOutcome.IssueType.Structure, x.Message, OperationOutcome.IssueSeverity.Error));
+            throw new FhirException(System.Net.HttpStatusCode.BadRequest, OperationOutcome.IssueType.Structure,
+                "The body is not a valid FHIR resource.", issues);
+        }
+        catch (JsonException e)
+        {
+            throw FhirException.BadRequest($"The body is not valid JSON: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw FhirException.BadRequest($"The body is not valid XML: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
+        catch (FormatException e)
+        {
+            throw FhirException.BadRequest($"The body is not a valid FHIR resource: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
+    }
+
+    private static bool IsJson(string? mediaType) =>
+        mediaType is not null && (mediaType.Equals("json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/fhir+json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/json+fhir", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsXml(string? mediaType) =>
+        mediaType is not null && (mediaType.Equals("xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/fhir+xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.Equals("application/xml+fhir", StringComparison.OrdinalIgnoreCase));
+}

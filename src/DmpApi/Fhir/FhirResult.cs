@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Net;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Fhir;
+
+/// <summary>A FHIR response: the resource in the negotiated format, with the versioning headers of FHIR R4 §3.1.0.</summary>
+public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
+{
+    public HttpStatusCode Status { get; } = status;
+    public Resource? Body { get; } = body;
+    public string? Location { get; init; }
+    /// <summary>Sets ETag and Last-Modified from the body's meta (or from this resource when the body is an OperationOutcome).</summary>
+    public Resource? VersionSource { get; init; }
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = (int)Status;
+        var meta = (VersionSource ?? Body)?.Meta;
+        if (meta?.VersionId is { } version && (VersionSource ?? Body) is not (Bundle or OperationOutcome))
+        {
+            response.Headers.ETag = $"W/\"{version}\"";
+        }
+
+        if (meta?.LastUpdated is { } lastUpdated && (VersionSource ?? Body) is not (Bundle or OperationOutcome))
+        {
+            response.Headers.LastModified = lastUpdated.ToUniversalTime().ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        if (Location is not null)
+        {
+            response.Headers.Location = Location;
+        }
+
+        if (Body is null)
+        {
+            return;
+        }
+
+        var format = FhirWire.ResponseFormat(httpContext.Request);
+        response.ContentType = FhirWire.MediaType(format) + "; charset=utf-8";
+        var bytes = FhirWire.Serialize(Body, format);
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
+    }
+
+    public static FhirResult Outcome(HttpStatusCode status, OperationOutcome outcome) => new(status, outcome);
+}

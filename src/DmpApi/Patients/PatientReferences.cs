@@ -1,0 +1,48 @@
+using DmpApi.Fhir;
+using DmpApi.Search;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmpApi.Patients;
+
+/// <summary>Resolves the patient a clinical resource belongs to: every clinical row belongs to one record (DESIGN §1).</summary>
+public static class PatientReferences
+{
+    /// <summary>
+    /// Accepts `Patient/{id}` (relative or absolute) or a logical reference by INS identifier, which is rewritten
+    /// to the literal reference; 422 when the patient is missing or unknown.
+    /// </summary>
+    public static async Task<string> ResolveAsync(DmpDbContext db, ResourceReference? reference, string path, CancellationToken ct)
+    {
+        if (reference is null)
+        {
+            throw FhirException.Unprocessable($"{path} is required: every resource belongs to a patient's record.", OperationOutcome.IssueType.Required);
+        }
+
+        string? patientId = null;
+        if (reference.Reference is { } literal)
+        {
+            if (SearchIndexer.ParseReference(literal) is ("Patient", var id))
+            {
+                patientId = await db.Resources.AsNoTracking()
+                    .AnyAsync(r => r.ResourceType == "Patient" && r.LogicalId == id && r.IsCurrent && !r.IsDeleted, ct) ? id : null;
+            }
+        }
+        else if (reference.Identifier is { System: { } system, Value: { } value })
+        {
+            var ins = Ins.Normalize(value);
+            patientId = await db.PatientIdentities.AsNoTracking()
+                .Where(p => p.System == system && p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct);
+        }
+
+        if (patientId is null)
+        {
+            throw FhirException.Unprocessable($"{path} does not name a known Patient (use Patient/{{id}} or the patient's INS identifier).",
+                OperationOutcome.IssueType.NotFound);
+        }
+
+        reference.Reference = $"Patient/{patientId}";
+        return patientId;
+    }
+}

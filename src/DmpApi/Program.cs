@@ -1,0 +1,39 @@
+using DmpApi;
+using DmpApi.Access;
+using DmpApi.Auth;
+using DmpApi.Endpoints;
+using DmpApi.OpenApi;
+using DmpApi.Storage;
+
+if (Commands.IsCommand(args))
+{
+    return await Commands.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(Commands.HostOptions(args));
+builder.Services.AddRecordStore(builder.Configuration, builder.Environment);
+builder.Services.AddFhirApi();
+builder.Services.AddDmpAuthentication(builder.Configuration);
+builder.Services.AddFhirOpenApi();
+builder.WebHost.ConfigureKestrel(kestrel =>
+    kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 10 * 1024 * 1024);
+
+var app = builder.Build();
+if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+{
+    await app.Services.MigrateRecordStoreAsync();
+}
+
+app.UseExceptionHandler();   // first: every error below becomes an OperationOutcome
+app.UseFhirStatusCodes();    // routing's bare 404/405 become OperationOutcomes too
+app.UseFhirSwagger();        // public documentation, before authentication
+app.UseAuthentication();     // the requester comes from the bearer token
+app.UseAuthorization();
+app.UseAccessScope();        // then the access decision, before any endpoint touches the store
+app.MapHealthChecks("/healthz").AllowAnonymous();
+app.MapFhirEndpoints();
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,297 @@
+using System.Linq.Expressions;
+using DmpApi.Access;
+using DmpApi.Fhir;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmpApi.Search;
+
+/// <summary>One page of results: the rows of the page, whether more follow, and the total when it was asked for.</summary>
+public sealed record SearchPage(IReadOnlyList<StoredResource> Matches, IReadOnlyList<StoredResource> Included, bool HasMore, int? Total);
+
+/// <summary>
+/// Turns a <see cref="SearchRequest"/> into one SQL query over the index tables: every criterion is a subquery of
+/// matching resource rows, applied before ordering, paging and counting.
+/// </summary>
+public sealed class SearchEngine(DmpDbContext db)
+{
+    public async Task<SearchPage> ExecuteAsync(AccessScope scope, SearchRequest request, int offset, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var query = Matching(request.ResourceType, request.Criteria);
+
+        int? total = request.TotalAccurate || request.SummaryCount ? await query.CountAsync(ct) : null;
+        if (request.SummaryCount || request.Count == 0)
+        {
+            return new SearchPage([], [], false, total);
+        }
+
+        var rows = await Ordered(query, request.Sort).Skip(offset).Take(request.Count + 1).AsNoTracking().ToListAsync(ct);
+        var hasMore = rows.Count > request.Count;
+        var page = rows.Take(request.Count).ToList();
+        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(page, request.Includes, ct);
+        return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
+    }
+
+    /// <summary>The current, not deleted rows of a type that meet every criterion.</summary>
+    private IQueryable<ResourceRow> Matching(string type, IEnumerable<SearchCriterion> criteria)
+    {
+        var query = db.Resources.Where(r => r.ResourceType == type && r.IsCurrent && !r.IsDeleted);
+        foreach (var criterion in criteria)
+        {
+            query = Apply(query, type, criterion);
+        }
+
+        return query;
+    }
+
+    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> query, string type, SearchCriterion c)
+    {
+        if (c.Name == "_id")
+        {
+            var ids = c.Values.ToList();
+            return c.Modifier == "not" ? query.Where(r => !ids.Contains(r.LogicalId)) : query.Where(r => ids.Contains(r.LogicalId));
+        }
+
+        if (c.Name == "_lastUpdated")
+        {
+            return query.Where(Or(c.Values.Select(v => LastUpdated(v))));
+        }
+
+        var param = c.Param!;
+        if (c.Modifier == "missing")
+        {
+            var missing = c.Values.Single() switch
+            {
+                "true" => true,
+                "false" => false,
+                var v => throw FhirException.BadRequest($":missing takes true or false; got '{v}'."),
+            };
+            var having = RowsWithParameter(type, param);
+            return missing ? query.Where(r => !having.Contains(r.Id)) : query.Where(r => having.Contains(r.Id));
+        }
+
+        if (c.Chain is { } chain)
+        {
+            var targetType = c.Modifier!;
+            var targets = Apply(db.Resources.Where(r => r.ResourceType == targetType && r.IsCurrent && !r.IsDeleted), targetType, chain)
+                .Select(r => r.LogicalId);
+            var name = param.Name;
+            var chained = db.ReferenceIndex
+                .Where(x => x.ResourceType == type && x.ParamName == name && x.TargetType == targetType && targets.Contains(x.TargetId))
+                .Select(x => x.ResourceRowId);
+            return query.Where(r => chained.Contains(r.Id));
+        }
+
+        var matching = param.Kind switch
+        {
+            SearchParamKind.Token or SearchParamKind.Uri => TokenRows(type, param.Name, c.Values),
+            SearchParamKind.String => StringRows(type, param.Name, c.Modifier, c.Values),
+            SearchParamKind.Date => DateRows(type, param.Name, c.Values),
+            SearchParamKind.Reference => ReferenceRows(type, param, c.Modifier, c.Values),
+            _ => throw FhirException.BadRequest($"'{c.Name}' cannot be searched."),
+        };
+        return c.Modifier == "not" ? query.Where(r => !matching.Contains(r.Id)) : query.Where(r => matching.Contains(r.Id));
+    }
+
+    private IQueryable<long> TokenRows(string type, string name, IEnumerable<string> values)
+    {
+        var predicates = values.Select(value =>
+        {
+            var bar = value.IndexOf('|');
+            if (bar < 0)
+            {
+                return (Expression<Func<TokenIndexRow, bool>>)(t => t.Code == value);
+            }
+
+            var system = value[..bar];
+            var code = value[(bar + 1)..];
+            return (system.Length, code.Length) switch
+            {
+                (0, _) => t => t.System == null && t.Code == code,
+                (_, 0) => t => t.System == system,
+                _ => t => t.System == system && t.Code == code,
+            };
+        });
+        return db.TokenIndex.Where(t => t.ResourceType == type && t.ParamName == name).Where(Or(predicates)).Select(t => t.ResourceRowId);
+    }
+
+    private IQueryable<long> StringRows(string type, string name, string? modifier, IEnumerable<string> values)
+    {
+        var predicates = values.Select(value =>
+        {
+            if (modifier == "exact")
+            {
+                return (Expression<Func<StringIndexRow, bool>>)(s => s.Exact == value);
+            }
+
+            var normalized = SearchIndexer.Normalize(value);
+            return modifier == "contains"
+                ? s => s.Normalized.Contains(normalized)
+                : s => s.Normalized.StartsWith(normalized);
+        });
+        return db.StringIndex.Where(s => s.ResourceType == type && s.ParamName == name).Where(Or(predicates)).Select(s => s.ResourceRowId);
+    }
+
+    private IQueryable<long> DateRows(string type, string name, IEnumerable<string> values)
+    {
+        var predicates = values.Select(value =>
+        {
+            var (prefix, range) = ParseDate(value);
+            long s = range.Start, e = range.End;
+            return prefix switch
+            {
+                "eq" => (Expression<Func<DateIndexRow, bool>>)(d => d.Start >= s && d.End <= e),
+                "ne" => d => d.Start < s || d.End > e,
+                "lt" => d => d.Start < s,
+                "le" => d => d.Start <= e,
+                "gt" => d => d.End > e,
+                "ge" => d => d.End >= s,
+                "sa" => d => d.Start > e,
+                "eb" => d => d.End < s,
+                _ => d => d.Start <= e && d.End >= s, // ap: overlaps
+            };
+        });
+        return db.DateIndex.Where(d => d.ResourceType == type && d.ParamName == name).Where(Or(predicates)).Select(d => d.ResourceRowId);
+    }
+
+    private IQueryable<long> ReferenceRows(string type, SearchParam param, string? typeModifier, IEnumerable<string> values)
+    {
+        var name = param.Name;
+        var predicates = values.Select(value =>
+        {
+            if (SearchIndexer.ParseReference(value) is var (targetType, targetId))
+            {
+                return (Expression<Func<ReferenceIndexRow, bool>>)(x => x.TargetType == targetType && x.TargetId == targetId);
+            }
+
+            var only = typeModifier ?? (param.Targets.Count == 1 ? param.Targets[0] : null);
+            return only is null ? x => x.TargetId == value : x => x.TargetType == only && x.TargetId == value;
+        });
+        return db.ReferenceIndex.Where(x => x.ResourceType == type && x.ParamName == name).Where(Or(predicates)).Select(x => x.ResourceRowId);
+    }
+
+    private IQueryable<long> RowsWithParameter(string type, SearchParam param)
+    {
+        var name = param.Name;
+        return param.Kind switch
+        {
+            SearchParamKind.Token or SearchParamKind.Uri => db.TokenIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceRowId),
+            SearchParamKind.String => db.StringIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceRowId),
+            SearchParamKind.Date => db.DateIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceRowId),
+            _ => db.ReferenceIndex.Where(t => t.ResourceType == type && t.ParamName == name).Select(t => t.ResourceRowId),
+        };
+    }
+
+    private static Expression<Func<ResourceRow, bool>> LastUpdated(string value)
+    {
+        var (prefix, range) = ParseDate(value);
+        var s = new DateTime(range.Start, DateTimeKind.Utc);
+        var e = new DateTime(range.End, DateTimeKind.Utc);
+        return prefix switch
+        {
+            "ne" => r => r.LastUpdated < s || r.LastUpdated > e,
+            "lt" or "eb" => r => r.LastUpdated < s,
+            "le" => r => r.LastUpdated <= e,
+            "gt" or "sa" => r => r.LastUpdated > e,
+            "ge" => r => r.LastUpdated >= s,
+            _ => r => r.LastUpdated >= s && r.LastUpdated <= e,
+        };
+    }
+
+    private static (string Prefix, FhirDateRange Range) ParseDate(string value)
+    {
+        var prefix = value.Length > 2 && char.IsAsciiLetterLower(value[0]) && char.IsAsciiLetterLower(value[1]) ? value[..2] : "eq";
+        var text = prefix == "eq" && !value.StartsWith("eq", StringComparison.Ordinal) ? value : value[2..];
+        if (prefix is not ("eq" or "ne" or "lt" or "le" or "gt" or "ge" or "sa" or "eb" or "ap"))
+        {
+            throw FhirException.BadRequest($"Date prefix '{prefix}' is not one of eq ne lt le gt ge sa eb ap.");
+        }
+
+        return FhirDateRange.TryParse(text, out var range)
+            ? (prefix, range)
+            : throw FhirException.BadRequest($"'{text}' is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][Z|±hh:mm]).");
+    }
+
+    private IOrderedQueryable<ResourceRow> Ordered(IQueryable<ResourceRow> query, IReadOnlyList<SortKey> sort)
+    {
+        IOrderedQueryable<ResourceRow>? ordered = null;
+        foreach (var key in sort)
+        {
+            var name = key.Name;
+            Expression<Func<ResourceRow, long?>> selector = name switch
+            {
+                "_lastUpdated" => r => r.Id, // rows are appended in time order: the surrogate key orders them as lastUpdated does
+                _ when key.Descending => r => db.DateIndex.Where(d => d.ResourceRowId == r.Id && d.ParamName == name).Max(d => (long?)d.End),
+                _ => r => db.DateIndex.Where(d => d.ResourceRowId == r.Id && d.ParamName == name).Min(d => (long?)d.Start),
+            };
+            if (name == "_id")
+            {
+                ordered = ordered is null
+                    ? key.Descending ? query.OrderByDescending(r => r.LogicalId) : query.OrderBy(r => r.LogicalId)
+                    : key.Descending ? ordered.ThenByDescending(r => r.LogicalId) : ordered.ThenBy(r => r.LogicalId);
+                continue;
+            }
+
+            ordered = ordered is null
+                ? key.Descending ? query.OrderByDescending(selector) : query.OrderBy(selector)
+                : key.Descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector);
+        }
+
+        // The surrogate key makes every order total, so pages never overlap or skip.
+        return ordered is null ? query.OrderBy(r => r.Id) : ordered.ThenBy(r => r.Id);
+    }
+
+    private async Task<IReadOnlyList<StoredResource>> IncludedAsync(List<ResourceRow> page, List<IncludeSpec> includes, CancellationToken ct)
+    {
+        var rowIds = page.Select(r => r.Id).ToList();
+        var result = new List<StoredResource>();
+        var seen = page.Select(r => (r.ResourceType, r.LogicalId)).ToHashSet();
+        foreach (var include in includes)
+        {
+            var name = include.ParamName;
+            var targets = await db.ReferenceIndex.AsNoTracking()
+                .Where(x => rowIds.Contains(x.ResourceRowId) && x.ParamName == name && (include.TargetType == null || x.TargetType == include.TargetType))
+                .Select(x => new { x.TargetType, x.TargetId })
+                .Distinct()
+                .ToListAsync(ct);
+            foreach (var group in targets.GroupBy(t => t.TargetType))
+            {
+                var ids = group.Select(g => g.TargetId).Where(id => seen.Add((group.Key, id))).ToList();
+                if (ids.Count == 0) continue;
+                var targetType = group.Key;
+                var rows = await db.Resources.AsNoTracking()
+                    .Where(r => r.ResourceType == targetType && ids.Contains(r.LogicalId) && r.IsCurrent && !r.IsDeleted)
+                    .ToListAsync(ct);
+                result.AddRange(rows.Select(ResourceStore.ToStored));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>ORs the predicates of one criterion's values into one expression the provider translates.</summary>
+    private static Expression<Func<T, bool>> Or<T>(IEnumerable<Expression<Func<T, bool>>> predicates)
+    {
+        Expression<Func<T, bool>>? result = null;
+        foreach (var predicate in predicates)
+        {
+            if (result is null)
+            {
+                result = predicate;
+                continue;
+            }
+
+            var body = new Rebind(predicate.Parameters[0], result.Parameters[0]).Visit(predicate.Body);
+            result = Expression.Lambda<Func<T, bool>>(Expression.OrElse(result.Body, body), result.Parameters);
+        }
+
+        return result ?? (_ => false);
+    }
+
+    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
+    }
+}

@@ -1,0 +1,79 @@
+namespace DmpApi.Storage;
+
+/// <summary>One version of one FHIR resource (DESIGN §5): the JSON is kept compressed, the rest is for lookups.</summary>
+public sealed class ResourceRow
+{
+    public long Id { get; set; }
+    public required string ResourceType { get; set; }
+    public required string LogicalId { get; set; }
+    public int VersionId { get; set; }
+    /// <summary>True on the newest version only; searches and reads of the current state filter on it.</summary>
+    public bool IsCurrent { get; set; }
+    /// <summary>A logical delete is a new version with this flag set (FHIR: later reads answer 410).</summary>
+    public bool IsDeleted { get; set; }
+    public DateTime LastUpdated { get; set; }
+    /// <summary>The logical id of the Patient whose record holds this resource: the partition key of every query.</summary>
+    public string? PatientId { get; set; }
+    public required byte[] Data { get; set; }
+}
+
+/// <summary>Search index rows share this shape: which resource version, which parameter.</summary>
+public abstract class SearchIndexRow
+{
+    public long Id { get; set; }
+    public long ResourceRowId { get; set; }
+    public required string ResourceType { get; set; }
+    public required string ParamName { get; set; }
+    public string? PatientId { get; set; }
+
+    /// <summary>Set when written together with its resource row, so both land in one SaveChanges.</summary>
+    public ResourceRow? Resource { get; set; }
+}
+
+/// <summary>Token parameters (code, Coding, Identifier, boolean, uri): system|code.</summary>
+public sealed class TokenIndexRow : SearchIndexRow
+{
+    public string? System { get; set; }
+    public string? Code { get; set; }
+}
+
+/// <summary>String parameters: Normalized is lower-cased without accents (FHIR default match), Exact as written.</summary>
+public sealed class StringIndexRow : SearchIndexRow
+{
+    public required string Normalized { get; set; }
+    public required string Exact { get; set; }
+}
+
+/// <summary>Date parameters as the UTC interval [Start, End] they cover, in ticks (FHIR date precision semantics).</summary>
+public sealed class DateIndexRow : SearchIndexRow
+{
+    public long Start { get; set; }
+    public long End { get; set; }
+}
+
+/// <summary>Reference parameters, resolved to type and logical id.</summary>
+public sealed class ReferenceIndexRow : SearchIndexRow
+{
+    public required string TargetType { get; set; }
+    public required string TargetId { get; set; }
+}
+
+/// <summary>One row per INS: the database itself guarantees one Patient per national identifier (DMP-RULES §1).</summary>
+public sealed class PatientIdentityRow
+{
+    public required string System { get; set; }
+    public required string Value { get; set; }
+    public required string PatientId { get; set; }
+}
+
+/// <summary>Document content moved out of DocumentReference.content.attachment.data (DESIGN §4).</summary>
+public sealed class BinaryRow
+{
+    public required string LogicalId { get; set; }
+    public required string PatientId { get; set; }
+    /// <summary>The DocumentReference whose content this is: reading the Binary is reading that document.</summary>
+    public required string DocumentId { get; set; }
+    public required string ContentType { get; set; }
+    public required byte[] Content { get; set; }
+    public DateTime LastUpdated { get; set; }
+}

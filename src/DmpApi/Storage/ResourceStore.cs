@@ -1,0 +1,234 @@
+using System.Net;
+using DmpApi.Access;
+using DmpApi.Fhir;
+using DmpApi.Search;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmpApi.Storage;
+
+/// <summary>A stored version of a resource, as read back.</summary>
+public sealed record StoredResource(string ResourceType, string Id, int Version, bool IsDeleted, DateTime LastUpdated, Resource? Resource);
+
+/// <summary>What a write adds beside the resource row, collected by the resource's rules and saved in the same transaction.</summary>
+public sealed class PendingWrite(DmpDbContext db, string baseUrl, string resourceId)
+{
+    public DmpDbContext Db { get; } = db;
+    public string BaseUrl { get; } = baseUrl;
+    public string ResourceId { get; } = resourceId;
+    public List<BinaryRow> Binaries { get; } = [];
+    /// <summary>The INS identities a Patient version holds; null when the write does not touch identities.</summary>
+    public List<PatientIdentityRow>? Identities { get; set; }
+}
+
+/// <summary>The business rules of one resource type, applied before every create or update (FHIR 422 when broken).</summary>
+public interface IResourceRules
+{
+    string ResourceType { get; }
+
+    /// <summary>Checks and completes the resource; returns the logical id of the Patient whose record holds it.</summary>
+    Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Versioned FHIR resource storage (DESIGN §5): each write is one transaction holding the new version, its index
+/// rows, the superseded flag on the previous version and any binaries; reads require an <see cref="AccessScope"/>.
+/// </summary>
+public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock)
+{
+    private readonly Dictionary<string, IResourceRules> _rules = rules.ToDictionary(r => r.ResourceType);
+
+    public DmpDbContext Db => db;
+
+    public async Task<StoredResource?> ReadAsync(AccessScope scope, string type, string id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var row = await db.Resources.AsNoTracking()
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
+            .FirstOrDefaultAsync(ct);
+        return row is null ? null : ToStored(row);
+    }
+
+    public async Task<StoredResource?> ReadVersionAsync(AccessScope scope, string type, string id, int version, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var row = await db.Resources.AsNoTracking()
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version)
+            .FirstOrDefaultAsync(ct);
+        return row is null ? null : ToStored(row);
+    }
+
+    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessScope scope, string type, string id, int count, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var rows = await db.Resources.AsNoTracking()
+            .Where(r => r.ResourceType == type && r.LogicalId == id)
+            .OrderByDescending(r => r.VersionId)
+            .Take(count)
+            .ToListAsync(ct);
+        return rows.Select(ToStored).ToList();
+    }
+
+    public async Task<StoredResource> CreateAsync(Resource resource, string baseUrl, CancellationToken ct)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        resource.Id = id;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var stored = await WriteVersionAsync(resource, 1, baseUrl, previous: null, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
+    }
+
+    public async Task<StoredResource> UpdateAsync(Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(resource.Id);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct)
+            ?? throw FhirException.NotFound(resource.TypeName, resource.Id);
+        if (expectedVersion is { } expected && expected != current.VersionId)
+        {
+            throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
+        }
+
+        var stored = await WriteVersionAsync(resource, current.VersionId + 1, baseUrl, current, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
+    }
+
+    /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
+    public async Task<bool> DeleteAsync(string type, string id, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var current = await CurrentRowAsync(type, id, ct);
+        if (current is null)
+        {
+            return false;
+        }
+
+        if (current.IsDeleted)
+        {
+            return true;
+        }
+
+        await SupersedeAsync(current, ct);
+        db.Resources.Add(new ResourceRow
+        {
+            ResourceType = type, LogicalId = id, VersionId = current.VersionId + 1, IsCurrent = true, IsDeleted = true,
+            LastUpdated = Now(), PatientId = current.PatientId, Data = [],
+        });
+        if (type == "Patient")
+        {
+            // The INS is freed with the record, so that the patient can open a new one.
+            await db.PatientIdentities.Where(p => p.PatientId == id).ExecuteDeleteAsync(ct);
+        }
+
+        await SaveAsync(type, id, current.VersionId, ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    private async Task<StoredResource> WriteVersionAsync(Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct)
+    {
+        var type = resource.TypeName;
+        ArgumentException.ThrowIfNullOrEmpty(resource.Id);
+        var now = Now();
+        resource.Meta ??= new Meta();
+        resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        resource.Meta.LastUpdated = new DateTimeOffset(now);
+
+        var write = new PendingWrite(db, baseUrl, resource.Id);
+        var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
+        if (previous is not null)
+        {
+            if (previous.PatientId != patientId)
+            {
+                throw FhirException.Unprocessable($"A {type} cannot move to another patient's record; create it in that record instead.");
+            }
+
+            await SupersedeAsync(previous, ct);
+        }
+
+        var row = new ResourceRow
+        {
+            ResourceType = type, LogicalId = resource.Id, VersionId = version, IsCurrent = true, IsDeleted = false,
+            LastUpdated = now, PatientId = patientId, Data = ResourceCompression.Compress(FhirWire.SerializeJson(resource)),
+        };
+        db.Resources.Add(row);
+        var index = indexer.Extract(resource, patientId);
+        foreach (var entry in index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References))
+        {
+            entry.Resource = row;
+            db.Add(entry);
+        }
+
+        db.Binaries.AddRange(write.Binaries);
+        if (write.Identities is { } identities)
+        {
+            await db.PatientIdentities.Where(p => p.PatientId == resource.Id).ExecuteDeleteAsync(ct);
+            db.PatientIdentities.AddRange(identities);
+        }
+
+        await SaveAsync(type, resource.Id, previous?.VersionId, ct);
+        return new StoredResource(type, resource.Id, version, false, now, resource);
+    }
+
+    /// <summary>Marks the previous version superseded; the row count proves no concurrent writer got there first.</summary>
+    private async Task SupersedeAsync(ResourceRow previous, CancellationToken ct)
+    {
+        var updated = await db.Resources
+            .Where(r => r.Id == previous.Id && r.IsCurrent)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.IsCurrent, false), ct);
+        if (updated == 0)
+        {
+            throw VersionConflict(previous.ResourceType, previous.LogicalId, previous.VersionId, null);
+        }
+
+        // Only the current version is searchable: its index rows go with it.
+        await db.TokenIndex.Where(r => r.ResourceRowId == previous.Id).ExecuteDeleteAsync(ct);
+        await db.StringIndex.Where(r => r.ResourceRowId == previous.Id).ExecuteDeleteAsync(ct);
+        await db.DateIndex.Where(r => r.ResourceRowId == previous.Id).ExecuteDeleteAsync(ct);
+        await db.ReferenceIndex.Where(r => r.ResourceRowId == previous.Id).ExecuteDeleteAsync(ct);
+    }
+
+    private async Task SaveAsync(string type, string id, int? previousVersion, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (UniqueViolation.Matches(e))
+        {
+            if (previousVersion is { } v && e.Entries.Any(x => x.Entity is ResourceRow))
+            {
+                throw VersionConflict(type, id, v, null);
+            }
+
+            throw new FhirException(HttpStatusCode.Conflict, OperationOutcome.IssueType.Duplicate,
+                type == "Patient" ? "A Patient with this INS already exists: one record per INS." : $"{type}/{id} conflicts with a stored resource.");
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) =>
+        db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent).FirstOrDefaultAsync(ct);
+
+    private DateTime Now()
+    {
+        // Millisecond precision: what every provider stores exactly, so meta.lastUpdated and the row agree.
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+    }
+
+    private static FhirException VersionConflict(string type, string id, int expected, int? actual) =>
+        new(HttpStatusCode.PreconditionFailed, OperationOutcome.IssueType.Conflict,
+            actual is null
+                ? $"{type}/{id} was changed by another request since version {expected}; read it again and retry."
+                : $"{type}/{id} is at version {actual}, not {expected} (If-Match); read it again and retry.");
+
+    internal static StoredResource ToStored(ResourceRow row) =>
+        new(row.ResourceType, row.LogicalId, row.VersionId, row.IsDeleted, DateTime.SpecifyKind(row.LastUpdated, DateTimeKind.Utc),
+            row.IsDeleted ? null : FhirWire.DeserializeJson(ResourceCompression.Decompress(row.Data)));
+}

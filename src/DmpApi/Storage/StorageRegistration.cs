@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace DmpApi.Storage;
+
+public static class StorageRegistration
+{
+    /// <summary>Registers the provider's context as <see cref="DmpDbContext"/>, chosen by Database:Provider.</summary>
+    public static IServiceCollection AddRecordStore(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var connectionString = configuration.GetConnectionString("Dmp");
+
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var sqlite = SqliteConnectionString(connectionString, options, environment);
+                services.AddDbContextPool<SqliteDmpDbContext>(o => o.UseSqlite(sqlite, s => s.CommandTimeout(options.CommandTimeoutSeconds)));
+                services.AddScoped<DmpDbContext>(sp => sp.GetRequiredService<SqliteDmpDbContext>());
+                break;
+            case DatabaseProvider.SqlServer:
+                services.AddDbContextPool<SqlServerDmpDbContext>(o => o.UseSqlServer(Require(connectionString, options.Provider), s => s.CommandTimeout(options.CommandTimeoutSeconds)));
+                services.AddScoped<DmpDbContext>(sp => sp.GetRequiredService<SqlServerDmpDbContext>());
+                break;
+            case DatabaseProvider.PostgreSql:
+                services.AddDbContextPool<PostgreSqlDmpDbContext>(o => o.UseNpgsql(Require(connectionString, options.Provider), s => s.CommandTimeout(options.CommandTimeoutSeconds)));
+                services.AddScoped<DmpDbContext>(sp => sp.GetRequiredService<PostgreSqlDmpDbContext>());
+                break;
+        }
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return services;
+    }
+
+    /// <summary>Applies the provider's migrations; for SQLite also switches the file to WAL so readers never wait for the writer.</summary>
+    public static async Task MigrateRecordStoreAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+    }
+
+    private static string SqliteConnectionString(string? configured, DatabaseOptions options, IHostEnvironment environment)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var folder = Path.Combine(environment.ContentRootPath, options.DataFolder);
+        Directory.CreateDirectory(folder);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(folder, "dmp.db"),
+            Pooling = true,
+        }.ToString();
+    }
+
+    private static string Require(string? connectionString, DatabaseProvider provider) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new OptionsValidationException("ConnectionStrings:Dmp", typeof(DatabaseOptions), [$"ConnectionStrings:Dmp is required for the {provider} provider."])
+            : connectionString;
+}
