@@ -38,7 +38,8 @@ internal sealed class DocumentReferenceRules : IResourceRules
                 throw FhirException.Unprocessable($"DocumentReference.content[{index}].attachment.hash does not match the SHA-1 of its data.", OperationOutcome.IssueType.Value);
             }
 
-            if (attachment.Size is { } size && size != data.Length)
+            // Read and write SizeElement as R4's unsignedInt: the SDK 6.8 Size property assumes R5's integer64.
+            if (attachment.SizeElement is UnsignedInt { Value: { } size } && size != data.Length)
             {
                 throw FhirException.Unprocessable($"DocumentReference.content[{index}].attachment.size is {size}, but the data has {data.Length} bytes.", OperationOutcome.IssueType.Value);
             }
@@ -51,7 +52,7 @@ internal sealed class DocumentReferenceRules : IResourceRules
             });
             attachment.Data = null;
             attachment.Url = $"{write.BaseUrl}/Binary/{binaryId}";
-            attachment.Size = data.Length;
+            attachment.SizeElement = new UnsignedInt(data.Length);
             attachment.Hash = hash;
         }
 

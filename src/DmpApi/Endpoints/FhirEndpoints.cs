@@ -15,6 +15,7 @@ public static class FhirEndpoints
         services.AddExceptionHandler<FhirExceptionHandler>();
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(new SearchParameterRegistry(FhirResources.Types));
         services.AddSingleton<SearchIndexer>();

@@ -73,8 +73,26 @@ public static class FhirWire
                 $"Content-Type '{media.MediaType}' is not supported; use application/fhir+json or application/fhir+xml.");
         }
 
+        // Checked here as well as by Kestrel: the limit must hold behind any server (IIS, the test host).
+        var limit = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
         if (buffer.Length == 0)
         {
             throw FhirException.BadRequest("The request body is empty; a FHIR resource is expected.", OperationOutcome.IssueType.Required);
@@ -106,6 +124,10 @@ public static class FhirWire
             throw FhirException.BadRequest($"The body is not a valid FHIR resource: {e.Message}", OperationOutcome.IssueType.Structure);
         }
     }
+
+    private static FhirException TooLarge(long limit) =>
+        new(System.Net.HttpStatusCode.RequestEntityTooLarge, OperationOutcome.IssueType.TooLong,
+            $"The request body is larger than the limit of {limit} bytes (Limits:MaxRequestBodyBytes).");
 
     private static bool IsJson(string? mediaType) =>
         mediaType is not null && (mediaType.Equals("json", StringComparison.OrdinalIgnoreCase)
