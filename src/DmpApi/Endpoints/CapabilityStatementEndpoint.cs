@@ -79,7 +79,8 @@ public static class CapabilityStatementEndpoint
                         SearchParamKind.Reference => SearchParamType.Reference,
                         _ => SearchParamType.Uri,
                     },
-                    Documentation = p.Description,
+                    // Many SDK definitions come with an empty description, and FHIR forbids empty strings.
+                    Documentation = string.IsNullOrWhiteSpace(p.Description) ? null : p.Description,
                 });
             }
 

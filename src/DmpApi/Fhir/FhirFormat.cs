@@ -115,6 +115,11 @@ public static class FhirWire
         {
             throw FhirException.BadRequest($"The body is not valid JSON: {e.Message}", OperationOutcome.IssueType.Structure);
         }
+        catch (InvalidOperationException e)
+        {
+            // The SDK's JSON converter throws this for a body that is not a JSON object at all (e.g. an array).
+            throw FhirException.BadRequest($"The body is not a FHIR resource: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
         catch (System.Xml.XmlException e)
         {
             throw FhirException.BadRequest($"The body is not valid XML: {e.Message}", OperationOutcome.IssueType.Structure);

@@ -21,7 +21,8 @@ public sealed class SearchEngine(DmpDbContext db)
         ArgumentNullException.ThrowIfNull(scope);
         var query = Matching(request.ResourceType, request.Criteria);
 
-        int? total = request.TotalAccurate || request.SummaryCount ? await query.CountAsync(ct) : null;
+        // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
+        int? total = request.TotalAccurate || request.SummaryCount || request.Count == 0 ? await query.CountAsync(ct) : null;
         if (request.SummaryCount || request.Count == 0)
         {
             return new SearchPage([], [], false, total);
