@@ -198,7 +198,9 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         }
         catch (DbUpdateException e) when (UniqueViolation.Matches(e))
         {
-            if (previousVersion is { } v && e.Entries.Any(x => x.Entity is ResourceRow))
+            // A failed batch lists all its entries (PostgreSQL, SQL Server): an INS row among them means the INS is taken.
+            // Concurrent writers of one resource are stopped by SupersedeAsync first, so the version index rarely fires.
+            if (previousVersion is { } v && e.Entries.Any(x => x.Entity is ResourceRow) && !e.Entries.Any(x => x.Entity is PatientIdentityRow))
             {
                 throw VersionConflict(type, id, v, null);
             }

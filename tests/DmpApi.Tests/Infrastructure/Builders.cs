@@ -1,0 +1,302 @@
+using System.Security.Cryptography;
+using System.Text;
+using DmpApi.Patients;
+using DmpApi.Search;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Tests.Infrastructure;
+
+/// <summary>Code systems of DMP-RULES §1 used by the builders and the tests.</summary>
+public static class Systems
+{
+    public const string Loinc = "http://loinc.org";
+    public const string ClassCodes = "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument";
+    public const string TypesA05 = "https://mos.esante.gouv.fr/NOS/TRE_A05-TypeDocComplementaire/FHIR/TRE-A05-TypeDocComplementaire";
+    public const string Visibility = "https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument";
+    public const string Confidentiality = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+    public const string IdNatPs = "urn:oid:1.2.250.1.71.4.2.1";
+}
+
+/// <summary>Valid INS-NIR values, unique per call (DMP-RULES §1), made with the server's own key function.</summary>
+public static class TestIns
+{
+    /// <summary>13 random digits starting with 1 or 2 (the sex digit), plus their key.</summary>
+    public static string New() => Ins.WithKey((RandomNumberGenerator.GetInt32(1, 3)).ToString() + Digits(12));
+
+    /// <summary>A Corsican INS: department 2A or 2B at characters 6–7.</summary>
+    public static string Corsican(string department) =>
+        Ins.WithKey(RandomNumberGenerator.GetInt32(1, 3).ToString() + Digits(4) + department + Digits(6));
+
+    /// <summary>The same INS with its key changed, so that the key is wrong.</summary>
+    public static string WithWrongKey(string ins)
+    {
+        var key = int.Parse(ins[13..]);
+        return ins[..13] + (key % 97 + 1).ToString("00");
+    }
+
+    private static string Digits(int count) =>
+        string.Concat(Enumerable.Range(0, count).Select(_ => RandomNumberGenerator.GetInt32(0, 10).ToString()));
+}
+
+/// <summary>Small PDF documents; each one different, so that a wrong Binary cannot pass for the right one.</summary>
+public static class TestPdf
+{
+    public static byte[] Create() => Encoding.ASCII.GetBytes(
+        $"%PDF-1.4\n% test {Guid.NewGuid():N}\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+}
+
+public sealed class PatientBuilder
+{
+    private string? _ins = TestIns.New();
+    private string _system = Patients.Ins.NirSystem;
+    private string _family = "Martin";
+    private string[] _given = ["Jeanne"];
+
+    public string? Ins => _ins;
+
+    public PatientBuilder WithIns(string ins, string system = Patients.Ins.NirSystem)
+    {
+        _ins = ins;
+        _system = system;
+        return this;
+    }
+
+    public PatientBuilder WithoutIns()
+    {
+        _ins = null;
+        return this;
+    }
+
+    public PatientBuilder Named(string family, params string[] given)
+    {
+        _family = family;
+        _given = given;
+        return this;
+    }
+
+    public Patient Build()
+    {
+        var patient = new Patient
+        {
+            Active = true,
+            Name = [new HumanName { Family = _family, Given = _given }],
+            Gender = AdministrativeGender.Female,
+            BirthDate = "1980-05-17",
+        };
+        if (_ins is not null)
+        {
+            patient.Identifier.Add(new Identifier(_system, _ins));
+        }
+
+        return patient;
+    }
+}
+
+/// <summary>A DocumentReference of one record (PDSm shape): consultation report, class 10, inline PDF content.</summary>
+public sealed class DocumentBuilder
+{
+    private readonly ResourceReference _subject;
+    private DocumentReferenceStatus _status = DocumentReferenceStatus.Current;
+    private readonly List<Coding> _type = [new Coding(Systems.Loinc, "11488-4", "Consultation note")];
+    private Coding _category = new(Systems.ClassCodes, "10", "Compte rendu");
+    private DateTimeOffset? _date = DateTimeOffset.UtcNow;
+    private Period? _period;
+    private readonly List<Coding> _securityLabels = [];
+    private bool? _archived;
+    private byte[]? _content = TestPdf.Create();
+    private string? _contentType = "application/pdf";
+    private (string Family, string Given)? _author;
+
+    private DocumentBuilder(ResourceReference subject) => _subject = subject;
+
+    public static DocumentBuilder For(string patientId) => new(new ResourceReference($"Patient/{patientId}"));
+
+    public static DocumentBuilder For(Patient patient) => For(patient.Id ?? throw new ArgumentException("The patient has no id yet.", nameof(patient)));
+
+    /// <summary>A logical reference by INS identifier, which the server resolves to Patient/{id}.</summary>
+    public static DocumentBuilder ForIns(string ins) =>
+        new(new ResourceReference { Identifier = new Identifier(Patients.Ins.NirSystem, ins) });
+
+    public DocumentBuilder Status(DocumentReferenceStatus status)
+    {
+        _status = status;
+        return this;
+    }
+
+    /// <summary>Replaces the type codings; a null system makes a coding with a code only.</summary>
+    public DocumentBuilder Type(string? system, string code)
+    {
+        _type.Clear();
+        _type.Add(new Coding(system, code));
+        return this;
+    }
+
+    public DocumentBuilder Category(string system, string code)
+    {
+        _category = new Coding(system, code);
+        return this;
+    }
+
+    public DocumentBuilder Date(DateTimeOffset? date)
+    {
+        _date = date;
+        return this;
+    }
+
+    public DocumentBuilder Date(string isoInstant) => Date(DateTimeOffset.Parse(isoInstant, System.Globalization.CultureInfo.InvariantCulture));
+
+    public DocumentBuilder Period(string? start, string? end)
+    {
+        _period = new Period { Start = start, End = end };
+        return this;
+    }
+
+    public DocumentBuilder SecurityLabel(string system, string code)
+    {
+        _securityLabels.Add(new Coding(system, code));
+        return this;
+    }
+
+    public DocumentBuilder Archived(bool archived)
+    {
+        _archived = archived;
+        return this;
+    }
+
+    public DocumentBuilder Content(byte[]? data, string? contentType = "application/pdf")
+    {
+        _content = data;
+        _contentType = contentType;
+        return this;
+    }
+
+    public DocumentBuilder Author(string family, string given)
+    {
+        _author = (family, given);
+        return this;
+    }
+
+    public DocumentReference Build()
+    {
+        var document = new DocumentReference
+        {
+            Status = _status,
+            Type = new CodeableConcept { Coding = [.. _type.Select(c => new Coding(c.System, c.Code, c.Display))] },
+            Category = [new CodeableConcept { Coding = [new Coding(_category.System, _category.Code, _category.Display)] }],
+            Subject = (ResourceReference)_subject.DeepCopy(),
+            Date = _date,
+            SecurityLabel = [.. _securityLabels.Select(c => new CodeableConcept { Coding = [new Coding(c.System, c.Code)] })],
+            Content =
+            [
+                new DocumentReference.ContentComponent
+                {
+                    Attachment = _content is null
+                        ? new Attachment { ContentType = _contentType, Url = "urn:uuid:" + Guid.NewGuid() }
+                        : new Attachment { ContentType = _contentType, Data = _content },
+                },
+            ],
+        };
+        if (_period is not null)
+        {
+            document.Context = new DocumentReference.ContextComponent { Period = (Period)_period.DeepCopy() };
+        }
+
+        if (_archived is { } archived)
+        {
+            document.Extension.Add(new Extension(SearchParameterRegistry.IsArchivedExtension, new FhirBoolean(archived)));
+        }
+
+        if (_author is var (family, given))
+        {
+            document.Contained.Add(new Practitioner
+            {
+                Id = "author",
+                Identifier = [new Identifier(Systems.IdNatPs, Tokens.DoctorIdNatPs)],
+                Name = [new HumanName { Family = family, Given = [given] }],
+            });
+            document.Author.Add(new ResourceReference("#author"));
+        }
+
+        return document;
+    }
+}
+
+/// <summary>An allergy of one record: penicillin, active, confirmed.</summary>
+public sealed class AllergyBuilder
+{
+    private readonly string _patientId;
+    private string _code = "91936005";
+    private string _display = "Allergy to penicillin";
+
+    private AllergyBuilder(string patientId) => _patientId = patientId;
+
+    public static AllergyBuilder For(string patientId) => new(patientId);
+
+    public static AllergyBuilder For(Patient patient) => For(patient.Id ?? throw new ArgumentException("The patient has no id yet.", nameof(patient)));
+
+    public AllergyBuilder Code(string snomedCode, string display)
+    {
+        _code = snomedCode;
+        _display = display;
+        return this;
+    }
+
+    public AllergyIntolerance Build() => new()
+    {
+        ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active"),
+        VerificationStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed"),
+        Category = [AllergyIntolerance.AllergyIntoleranceCategory.Medication],
+        Code = new CodeableConcept("http://snomed.info/sct", _code, _display),
+        Patient = new ResourceReference($"Patient/{_patientId}"),
+        RecordedDate = "2024-03-15",
+    };
+}
+
+/// <summary>A patient's Consent in the IHE PCF shape of DMP-RULES §5: by default, a permit for one professional.</summary>
+public sealed class ConsentBuilder
+{
+    private readonly string _patientId;
+    private Consent.ConsentProvisionType _type = Consent.ConsentProvisionType.Permit;
+    private string? _actorIdNatPs = Tokens.DoctorIdNatPs;
+
+    private ConsentBuilder(string patientId) => _patientId = patientId;
+
+    public static ConsentBuilder For(string patientId) => new(patientId);
+
+    public static ConsentBuilder For(Patient patient) => For(patient.Id ?? throw new ArgumentException("The patient has no id yet.", nameof(patient)));
+
+    public ConsentBuilder Blocking(string idNatPs)
+    {
+        _type = Consent.ConsentProvisionType.Deny;
+        _actorIdNatPs = idNatPs;
+        return this;
+    }
+
+    public Consent Build()
+    {
+        var provision = new Consent.provisionComponent { Type = _type };
+        if (_actorIdNatPs is not null)
+        {
+            provision.Actor.Add(new Consent.provisionActorComponent
+            {
+                Role = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP"),
+                Reference = new ResourceReference { Identifier = new Identifier(Systems.IdNatPs, _actorIdNatPs) },
+            });
+        }
+
+        if (_type == Consent.ConsentProvisionType.Permit)
+        {
+            provision.Purpose.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT"));
+        }
+
+        return new Consent
+        {
+            Status = Consent.ConsentState.Active,
+            Scope = new CodeableConcept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy"),
+            Category = [new CodeableConcept(Systems.Loinc, "59284-0")],
+            Patient = new ResourceReference($"Patient/{_patientId}"),
+            DateTime = "2024-03-15T10:00:00Z",
+            Provision = provision,
+        };
+    }
+}

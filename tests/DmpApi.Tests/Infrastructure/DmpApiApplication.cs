@@ -1,0 +1,38 @@
+using DmpApi.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace DmpApi.Tests.Infrastructure;
+
+/// <summary>
+/// The real application over a test database, configured only through configuration keys (DESIGN §1, §3), in the
+/// "Testing" environment; migrations run at start as in production.
+/// </summary>
+public sealed class DmpApiApplication(TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    /// <summary>The development-token settings of every test application; tokens are minted with the same values.</summary>
+    public static readonly AuthOptions Auth = new()
+    {
+        SigningKey = "dmpapi-tests-signing-key-0123456789-abcdefghijklmnop",
+        Issuer = "dmpapi-tests",
+        Audience = "dmpapi-tests-audience",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Database:Provider", database.Provider.ToString());
+        builder.UseSetting("ConnectionStrings:Dmp", database.ConnectionString);
+        builder.UseSetting("Database:MigrateOnStartup", "true"); // the fresh database gets its schema as production does
+        builder.UseSetting("Auth:SigningKey", Auth.SigningKey);
+        builder.UseSetting("Auth:Issuer", Auth.Issuer);
+        builder.UseSetting("Auth:Audience", Auth.Audience);
+        // Expected 4xx answers are logged at Debug; warnings and errors still show in a failing test's output.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}

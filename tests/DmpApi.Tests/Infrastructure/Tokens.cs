@@ -1,0 +1,21 @@
+using System.Security.Claims;
+using DmpApi.Auth;
+
+namespace DmpApi.Tests.Infrastructure;
+
+/// <summary>Real bearer tokens, minted with the application's development key (DESIGN §3).</summary>
+public static class Tokens
+{
+    /// <summary>A médecin (TRE_G15 10); every test acts as this professional unless it says otherwise.</summary>
+    public const string DoctorIdNatPs = "810001234567";
+
+    public static string Professional(string idNatPs = DoctorIdNatPs, string profession = "10", string scope = "user/*.cruds") =>
+        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Professional(idNatPs, profession, "Dr Test", scope: scope));
+
+    public static string Patient(string ins, string scope = "patient/*.cruds") =>
+        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Patient(ins, "Patient Test", scope));
+
+    /// <summary>A token with arbitrary claims and options, for the authentication failure cases.</summary>
+    public static string With(IEnumerable<Claim> claims, AuthOptions? options = null, DateTime? notBefore = null, DateTime? expires = null) =>
+        DevelopmentTokens.Mint(options ?? DmpApiApplication.Auth, claims, notBefore, expires);
+}

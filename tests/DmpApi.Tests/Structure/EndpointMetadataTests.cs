@@ -1,0 +1,64 @@
+using DmpApi.Auth;
+using DmpApi.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DmpApi.Tests.Structure;
+
+/// <summary>
+/// DESIGN §2: no read path may reach the store without an access scope. Every mapped /fhir endpoint but metadata
+/// declares its FHIR operation (read by the scope filter and the audit trail) and requires an authenticated requester.
+/// </summary>
+public sealed class EndpointMetadataTests
+{
+    private TestDatabase? _database;
+    private DmpApiApplication? _app;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _database = await new SqliteStore().CreateDatabaseAsync();
+        _app = new DmpApiApplication(_database);
+        _app.CreateClient().Dispose(); // starts the host, so that every endpoint is mapped
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
+        if (_database is not null) await _database.DisposeAsync();
+    }
+
+    [Test]
+    public void Every_fhir_endpoint_but_metadata_declares_its_FhirOperation_and_requires_authorization()
+    {
+        var endpoints = FhirEndpoints();
+        var unprotected = endpoints
+            .Where(e => e.RoutePattern.RawText != "/fhir/metadata")
+            .Where(e => e.Metadata.GetMetadata<FhirOperation>() is null
+                || e.Metadata.GetOrderedMetadata<IAuthorizeData>().Count == 0
+                || e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+            .Select(e => e.DisplayName);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(endpoints, Has.Count.GreaterThan(20), "every resource type's interactions should be mapped");
+            Assert.That(unprotected, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Metadata_is_the_one_anonymous_fhir_endpoint()
+    {
+        var anonymous = FhirEndpoints().Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(e => e.RoutePattern.RawText);
+
+        Assert.That(anonymous, Is.EqualTo(new[] { "/fhir/metadata" }));
+    }
+
+    private List<RouteEndpoint> FhirEndpoints() =>
+        _app!.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/fhir", StringComparison.Ordinal) == true)
+            .ToList();
+}
