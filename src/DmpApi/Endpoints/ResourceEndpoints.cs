@@ -148,6 +148,14 @@ public static class ResourceEndpoints
         }
 
         var search = SearchRequest.Parse(type, list, registry, options, http.Request.StrictHandling());
+        if (requester.Kind == RequesterKind.Professional && !search.NamesPatient())
+        {
+            // DESIGN §4: a professional searches one patient's record, never across records.
+            throw FhirException.BadRequest(type == "Patient"
+                ? "A professional's Patient search must name the patient: identifier (the INS) or _id."
+                : $"A professional's {type} search must name the patient: patient, subject or patient.identifier.", OperationOutcome.IssueType.Required);
+        }
+
         if (offset > options.MaxOffset)
         {
             throw FhirException.BadRequest($"Paging deeper than {options.MaxOffset} results is not supported; narrow the search.", OperationOutcome.IssueType.TooCostly);

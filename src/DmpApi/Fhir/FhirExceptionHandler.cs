@@ -22,6 +22,9 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
                 (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Structure, parse.Message)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 ((HttpStatusCode)499, Outcomes.Build(OperationOutcome.IssueType.Incomplete, "The client closed the request.")),
+            // Backstop for text a database refuses (PostgreSQL 22021: a NUL byte): the client's input, so 400.
+            Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } or DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } } =>
+                (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Value, "The request holds characters the record cannot store.")),
             TimeoutException or DbUpdateException { InnerException: TimeoutException } =>
                 (HttpStatusCode.ServiceUnavailable, Outcomes.Build(OperationOutcome.IssueType.Transient, "The database did not answer in time; retry later.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception, "An unexpected error occurred; it has been logged with the request id.")),

@@ -98,9 +98,10 @@ public static class FhirWire
             throw FhirException.BadRequest("The request body is empty; a FHIR resource is expected.", OperationOutcome.IssueType.Required);
         }
 
+        Resource resource;
         try
         {
-            return isXml
+            resource = isXml
                 ? XmlDeserializer.Deserialize<Resource>(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length))
                 : JsonSerializer.Deserialize<Resource>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), JsonOptions)
                   ?? throw FhirException.BadRequest("The body is JSON null; a FHIR resource is expected.");
@@ -128,6 +129,13 @@ public static class FhirWire
         {
             throw FhirException.BadRequest($"The body is not a valid FHIR resource: {e.Message}", OperationOutcome.IssueType.Structure);
         }
+
+        if (FhirText.FindControlCharacter(resource, resource.TypeName) is { } location)
+        {
+            throw FhirException.BadRequest($"{location} holds a control character, which FHIR strings cannot contain.", OperationOutcome.IssueType.Value);
+        }
+
+        return resource;
     }
 
     private static FhirException TooLarge(long limit) =>

@@ -28,11 +28,21 @@ public sealed class SearchRequest
     /// <summary>The parameters that were used, in a stable form: the self link and the page tokens carry it.</summary>
     public List<KeyValuePair<string, string>> Canonical { get; } = [];
 
+    /// <summary>True when a criterion pins the search to one patient's record (DESIGN §4).</summary>
+    public bool NamesPatient() => Criteria.Any(c => c.Modifier != "missing" && c.Modifier != "not" && (ResourceType == "Patient"
+        ? c.Name is "_id" or "identifier"
+        : c.Param?.Name is "patient" or "subject" && (c.Chain is null || c.Chain.Name is "identifier" or "_id")));
+
     public static SearchRequest Parse(string type, IEnumerable<KeyValuePair<string, string>> parameters, SearchParameterRegistry registry, SearchOptions options, bool strict)
     {
         var request = new SearchRequest { ResourceType = type, Count = options.DefaultCount };
         foreach (var (rawName, value) in parameters)
         {
+            if (FhirText.HasControlCharacter(rawName) || FhirText.HasControlCharacter(value))
+            {
+                throw FhirException.BadRequest($"Search parameter '{FhirText.Printable(rawName)}' holds a control character, which FHIR strings cannot contain.");
+            }
+
             var (name, modifier) = SplitModifier(rawName);
             switch (name)
             {
