@@ -33,6 +33,23 @@ public abstract class TestStore
     public abstract Task<TestDatabase> CreateDatabaseAsync();
 
     public override string ToString() => Provider.ToString();
+
+    private static readonly HashSet<string> Announced = [];
+
+    /// <summary>Skips the fixture with its reason, and says the reason once on the console, where a skipped test's reason is not shown.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    protected static void Skip(string reason)
+    {
+        lock (Announced)
+        {
+            if (Announced.Add(reason))
+            {
+                TestContext.Progress.WriteLine($"SKIPPED: {reason}");
+            }
+        }
+
+        Assert.Ignore(reason);
+    }
 }
 
 /// <summary>A database created for one fixture; disposing it deletes it.</summary>
@@ -81,7 +98,7 @@ public sealed class PostgreSqlStore : TestStore
         var server = Environment.GetEnvironmentVariable(TestStores.PostgresVariable);
         if (string.IsNullOrWhiteSpace(server))
         {
-            Assert.Ignore($"PostgreSQL tests skipped: set {TestStores.PostgresVariable} to a server connection string " +
+            Skip($"PostgreSQL tests skipped: set {TestStores.PostgresVariable} to a server connection string " +
                 "(e.g. eval \"$(scripts/postgres-test-server.sh start)\").");
         }
 
@@ -119,7 +136,7 @@ public sealed class SqlServerStore : TestStore
         var (container, reason) = await SqlServerContainer.StartedAsync();
         if (container is null)
         {
-            Assert.Ignore($"SQL Server tests skipped: {reason}");
+            Skip($"SQL Server tests skipped: {reason}");
         }
 
         var server = container.GetConnectionString();
