@@ -15,8 +15,8 @@ public sealed record SearchParam(string ResourceType, string Name, SearchParamKi
 /// </summary>
 public sealed partial class SearchParameterRegistry
 {
-    /// <summary>PDSm archive flag on DocumentReference (extension isArchived, boolean).</summary>
-    public const string IsArchivedExtension = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/PDSm_isArchived";
+    /// <summary>PDSm archive flag on DocumentReference (extension isArchived, boolean), as the ANS PDSm SearchParameter defines it.</summary>
+    public const string IsArchivedExtension = "http://esante.gouv.fr/cisis/fhir/StructureDefinition/PDSm_isArchived";
 
     private readonly Dictionary<string, Dictionary<string, SearchParam>> _byType = new(StringComparer.Ordinal);
 

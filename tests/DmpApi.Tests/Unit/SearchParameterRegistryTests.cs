@@ -68,7 +68,7 @@ public sealed class SearchParameterRegistryTests
     [Test]
     public void isArchived_reads_the_PDSm_extension()
     {
-        Assert.That(Registry.Find("DocumentReference", "isArchived")?.Expression, Does.Contain(SearchParameterRegistry.IsArchivedExtension));
+        Assert.That(Registry.Find("DocumentReference", "isArchived")?.Expression, Does.Contain("extension('http://esante.gouv.fr/cisis/fhir/StructureDefinition/PDSm_isArchived')"));
     }
 
     [TestCase("Patient", "identifier")]
