@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Patients;
 using DmpApi.Storage;
@@ -18,6 +19,7 @@ internal sealed class DocumentReferenceRules : IResourceRules
     {
         var document = (DocumentReference)resource;
         var patientId = await PatientReferences.ResolveAsync(write.Db, document.Subject, "DocumentReference.subject", cancellationToken);
+        RecordAuthor(document, write.Scope.Requester);
 
         foreach (var (content, index) in document.Content.Select((c, i) => (c, i)))
         {
@@ -58,4 +60,24 @@ internal sealed class DocumentReferenceRules : IResourceRules
 
         return patientId;
     }
+
+    /// <summary>DMP-RULES §3: the author is the depositing professional of the token; added to `author` when the body omits them.</summary>
+    private static void RecordAuthor(DocumentReference document, Requester requester)
+    {
+        if (requester.IdNatPs is not { } idNatPs
+            || document.Author.Any(a => a.Identifier is { System: IdNatPsSystem, Value: var v } && v == idNatPs))
+        {
+            return;
+        }
+
+        document.Author.Add(new ResourceReference
+        {
+            Type = "Practitioner",
+            Identifier = new Identifier(IdNatPsSystem, idNatPs),
+            Display = requester.Name,
+        });
+    }
+
+    /// <summary>idNatPs (DMP-RULES §1), taken as given from the token.</summary>
+    public const string IdNatPsSystem = "urn:oid:1.2.250.1.71.4.2.1";
 }

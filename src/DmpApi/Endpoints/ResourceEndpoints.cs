@@ -76,13 +76,13 @@ public static class ResourceEndpoints
                     throw FhirException.BadRequest($"The body's id ('{resource.Id}') must equal the id in the URL ('{id}').");
                 }
 
-                var stored = await store.UpdateAsync(resource, http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
+                var stored = await store.UpdateAsync(http.GetAccessScope(), resource, http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
                 return Written(http, HttpStatusCode.OK, stored, $"{type} updated to version {stored.Version}.");
             })
             .WithName($"Update{type}").WithSummary($"Update a {type} (If-Match for optimistic locking)").RequireScope(type, FhirInteraction.Update);
 
         group.MapDelete("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
-                await store.DeleteAsync(type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id))
+                await store.DeleteAsync(http.GetAccessScope(), type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id))
             .WithName($"Delete{type}").WithSummary($"Delete a {type} (logical: history and traces stay; later reads answer 410)").RequireScope(type, FhirInteraction.Delete);
 
         return group;
@@ -94,7 +94,7 @@ public static class ResourceEndpoints
         var condition = http.Request.Headers["If-None-Exist"].ToString();
         if (string.IsNullOrWhiteSpace(condition))
         {
-            var created = await store.CreateAsync(resource, http.Request.BaseUrl(), ct);
+            var created = await store.CreateAsync(http.GetAccessScope(), resource, http.Request.BaseUrl(), ct);
             return Written(http, HttpStatusCode.Created, created, $"{type} created.");
         }
 
@@ -112,7 +112,7 @@ public static class ResourceEndpoints
         {
             try
             {
-                var created = await store.CreateAsync(resource, http.Request.BaseUrl(), ct);
+                var created = await store.CreateAsync(http.GetAccessScope(), resource, http.Request.BaseUrl(), ct);
                 return Written(http, HttpStatusCode.Created, created, $"{type} created.");
             }
             catch (FhirException e) when (e.Status == HttpStatusCode.Conflict)

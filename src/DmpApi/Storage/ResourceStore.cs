@@ -11,9 +11,11 @@ namespace DmpApi.Storage;
 public sealed record StoredResource(string ResourceType, string Id, int Version, bool IsDeleted, DateTime LastUpdated, Resource? Resource);
 
 /// <summary>What a write adds beside the resource row, collected by the resource's rules and saved in the same transaction.</summary>
-public sealed class PendingWrite(DmpDbContext db, string baseUrl, string resourceId)
+public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string baseUrl, string resourceId)
 {
     public DmpDbContext Db { get; } = db;
+    /// <summary>Who writes: the rules record the author from the token, not from the body (DMP-RULES §3).</summary>
+    public AccessScope Scope { get; } = scope;
     public string BaseUrl { get; } = baseUrl;
     public string ResourceId { get; } = resourceId;
     public List<BinaryRow> Binaries { get; } = [];
@@ -69,17 +71,17 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return rows.Select(ToStored).ToList();
     }
 
-    public async Task<StoredResource> CreateAsync(Resource resource, string baseUrl, CancellationToken ct)
+    public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct)
     {
         var id = Guid.NewGuid().ToString("N");
         resource.Id = id;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var stored = await WriteVersionAsync(resource, 1, baseUrl, previous: null, ct);
+        var stored = await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct);
         await transaction.CommitAsync(ct);
         return stored;
     }
 
-    public async Task<StoredResource> UpdateAsync(Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
+    public async Task<StoredResource> UpdateAsync(AccessScope scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -90,14 +92,15 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
         }
 
-        var stored = await WriteVersionAsync(resource, current.VersionId + 1, baseUrl, current, ct);
+        var stored = await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
         await transaction.CommitAsync(ct);
         return stored;
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
-    public async Task<bool> DeleteAsync(string type, string id, CancellationToken ct)
+    public async Task<bool> DeleteAsync(AccessScope scope, string type, string id, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(scope);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var current = await CurrentRowAsync(type, id, ct);
         if (current is null)
@@ -127,7 +130,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return true;
     }
 
-    private async Task<StoredResource> WriteVersionAsync(Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct)
+    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct)
     {
         var type = resource.TypeName;
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
@@ -136,7 +139,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = new DateTimeOffset(now);
 
-        var write = new PendingWrite(db, baseUrl, resource.Id);
+        var write = new PendingWrite(db, scope, baseUrl, resource.Id);
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
         if (previous is not null)
         {

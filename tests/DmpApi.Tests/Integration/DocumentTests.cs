@@ -33,6 +33,17 @@ public sealed class DocumentTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task The_depositing_professional_is_recorded_as_author_from_the_token()
+    {
+        var patient = await CreatePatientAsync();
+
+        var created = await CreateDocumentAsync(DocumentBuilder.For(patient));
+
+        var authors = created.Author.Select(a => (a.Identifier?.System, a.Identifier?.Value)).ToList();
+        Assert.That(authors, Does.Contain(("urn:oid:1.2.250.1.71.4.2.1", (string?)Tokens.DoctorIdNatPs)));
+    }
+
+    [Test]
     public async Task A_stored_document_keeps_the_url_and_not_the_data()
     {
         var patient = await CreatePatientAsync();
