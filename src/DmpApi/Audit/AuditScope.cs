@@ -82,6 +82,7 @@ public sealed class AuditScope
         AllergyIntolerance allergy => PatientIn(allergy.Patient),
         Consent consent => PatientIn(consent.Patient),
         Communication communication => PatientIn(communication.Subject),
+        AuditEvent audit => PatientIn(audit.Entity.FirstOrDefault(AuditEventMapping.IsPatientEntity)?.What),
         _ => null,
     };
 
