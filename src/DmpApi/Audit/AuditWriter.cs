@@ -58,6 +58,8 @@ public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptio
         {
             await WriteBatchAsync(batch);
         }
+
+        logger.LogInformation("Audit writer stopped: {Records} records committed in {Commits} transactions", RecordsWritten, Commits);
     }
 
     private async Task WriteBatchAsync(List<PendingAudit> batch)
