@@ -1,5 +1,6 @@
 using DmpApi;
 using DmpApi.Access;
+using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Endpoints;
 using DmpApi.OpenApi;
@@ -14,6 +15,7 @@ var builder = WebApplication.CreateBuilder(Commands.HostOptions(args));
 builder.Services.AddRecordStore(builder.Configuration, builder.Environment);
 builder.Services.AddFhirApi();
 builder.Services.AddDmpAuthentication(builder.Configuration);
+builder.Services.AddAuditTrail();
 builder.Services.AddFhirOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 10 * 1024 * 1024);
@@ -28,6 +30,7 @@ app.UseExceptionHandler();   // first: every error below becomes an OperationOut
 app.UseFhirStatusCodes();    // routing's bare 404/405 become OperationOutcomes too
 app.UseFhirSwagger();        // public documentation, before authentication
 app.UseAuthentication();     // the requester comes from the bearer token
+app.UseAuditTrail();         // right after: the requester is known, and every answer below (401 included) is traced and durable before it is sent
 app.UseAuthorization();
 app.UseAccessScope();        // then the access decision, before any endpoint touches the store
 app.MapHealthChecks("/healthz").AllowAnonymous();

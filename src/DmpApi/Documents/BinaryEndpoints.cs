@@ -1,5 +1,6 @@
 using System.Net;
 using DmpApi.Access;
+using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Storage;
@@ -39,6 +40,9 @@ public static class BinaryEndpoints
             throw FhirRequest.Gone("Binary", id);
         }
 
+        // DESIGN §4: reading the content is reading its document; the trace names both, in the document's record.
+        http.AuditScope()?.Returned("DocumentReference", binary.DocumentId, binary.PatientId);
+        http.AuditScope()?.Returned("Binary", binary.LogicalId, binary.PatientId);
         var lastUpdated = new DateTimeOffset(DateTime.SpecifyKind(binary.LastUpdated, DateTimeKind.Utc));
         if (!FhirWire.AsksForFhir(http.Request))
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using DmpApi.Audit;
 using DmpApi.Fhir;
 using DmpApi.Search;
 using Hl7.Fhir.Model;
@@ -93,6 +94,7 @@ public static class CapabilityStatementEndpoint
             Documentation = "Document content; read only, with the access rules of its DocumentReference.",
             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
         });
+        rest.Resource.Add(AuditEventEndpoints.Capability());
         statement.Rest.Add(rest);
         return statement;
     }

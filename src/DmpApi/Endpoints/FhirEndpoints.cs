@@ -1,3 +1,4 @@
+using DmpApi.Audit;
 using DmpApi.Documents;
 using DmpApi.Fhir;
 using DmpApi.Patients;
@@ -40,6 +41,7 @@ public static class FhirEndpoints
         }
 
         fhir.MapBinaryEndpoints();
+        fhir.MapAuditEventEndpoints();
         return fhir;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using DmpApi.Audit;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Fhir;
@@ -15,6 +16,8 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        // DMP-RULES §4: the trace names each resource returned (each entry of a Bundle), or the one written.
+        httpContext.AuditScope()?.Returned(Body is null or OperationOutcome ? VersionSource : Body);
         var response = httpContext.Response;
         response.StatusCode = (int)Status;
         var meta = (VersionSource ?? Body)?.Meta;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using DmpApi.Audit;
 using DmpApi.Fhir;
 using DmpApi.Patients;
 using Hl7.Fhir.Model;
@@ -44,6 +45,7 @@ internal static class FhirExamples
         "OperationOutcome" => Outcome(),
         "Binary" => DocumentContent(),
         "CapabilityStatement" => Capabilities(),
+        "AuditEvent" => AuditEventMapping.Example(),
         _ => null,
     };
 

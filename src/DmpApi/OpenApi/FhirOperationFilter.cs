@@ -36,9 +36,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Fhir("200", "The server's CapabilityStatement", "CapabilityStatement");
                 break;
             case FhirRouteKind.Search:
-                operation.Description = SearchDescription(type);
+                var declared = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<DeclaredSearchParameters>().FirstOrDefault();
+                operation.Description = declared?.Description ?? SearchDescription(type);
                 anchor = "search";
-                foreach (var (_, parameter) in SearchParameters(type))
+                foreach (var parameter in declared is null ? SearchParameters(type).Select(p => p.Parameter) : Declared(declared))
                 {
                     parameters.Add(parameter);
                 }
@@ -169,7 +170,6 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
     private IEnumerable<(string Name, OpenApiParameter Parameter)> SearchParameters(string type)
     {
         var own = registry.For(type).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
-        var options = searchOptions.Value;
         var dates = own.Where(p => p.Kind == SearchParamKind.Date).Select(p => p.Name).ToList();
         var references = own.Where(p => p.Kind == SearchParamKind.Reference).Select(p => $"{type}:{p.Name}").ToList();
 
@@ -190,14 +190,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
             }
         }
 
-        yield return (
-            "_count",
-            new OpenApiParameter
-            {
-                Name = "_count", In = ParameterLocation.Query,
-                Description = $"Page size: default {options.DefaultCount}, at most {options.MaxCount}; 0 with _total=accurate only counts",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0", Maximum = options.MaxCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            });
+        yield return ("_count", Count());
         yield return (
             "_sort",
             Plain("_sort", "Sort keys separated by commas, '-' for descending: "
@@ -209,8 +202,36 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 : "Adds the resources a reference points to (search.mode=include): " + string.Join(", ", references) + ", optionally :[target type]"));
         yield return ("_total", Enum("_total", "Whether Bundle.total is computed: accurate counts every match the requester may see", "none", "estimate", "accurate"));
         yield return ("_summary", Enum("_summary", "count: only Bundle.total, no entries", "count", "false"));
-        yield return ("_page", Plain("_page", "Opaque page token from Bundle.link next or previous (signed, expiring, bound to the requester); the search it belongs to is in the token"));
+        yield return ("_page", Page());
     }
+
+    /// <summary>The parameters an endpoint declares (<see cref="DeclaredSearchParameters"/>), then paging.</summary>
+    private IEnumerable<OpenApiParameter> Declared(DeclaredSearchParameters declared)
+    {
+        foreach (var p in declared.Parameters)
+        {
+            var parameter = Plain(p.Name, p.Description);
+            parameter.Required = p.Required;
+            yield return parameter;
+        }
+
+        yield return Count();
+        yield return Page();
+    }
+
+    private OpenApiParameter Count()
+    {
+        var options = searchOptions.Value;
+        return new OpenApiParameter
+        {
+            Name = "_count", In = ParameterLocation.Query,
+            Description = $"Page size: default {options.DefaultCount}, at most {options.MaxCount}; 0 with _total=accurate only counts",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0", Maximum = options.MaxCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+    }
+
+    private static OpenApiParameter Page() =>
+        Plain("_page", "Opaque page token from Bundle.link next or previous (signed, expiring, bound to the requester); the search it belongs to is in the token");
 
     private static (string, OpenApiParameter) Query(string name, SearchParamKind kind, string description) =>
         (name, Plain(name, $"{description} ({Syntax(kind)})"));

@@ -1,3 +1,4 @@
+using DmpApi.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Storage;
@@ -12,6 +13,7 @@ public abstract class DmpDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ReferenceIndexRow> ReferenceIndex => Set<ReferenceIndexRow>();
     public DbSet<PatientIdentityRow> PatientIdentities => Set<PatientIdentityRow>();
     public DbSet<BinaryRow> Binaries => Set<BinaryRow>();
+    public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DmpDbContext).Assembly);

@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace DmpApi.Audit;
+
+// Provider-neutral mapping (as in Storage/EntityConfigurations.cs); provider specifics live only in each provider's migrations.
+internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditRecord>
+{
+    /// <summary>Longest path and query kept (SQL Server's longest nvarchar short of MAX); a longer URL is cut.</summary>
+    public const int PathLength = 4000;
+
+    public void Configure(EntityTypeBuilder<AuditRecord> b)
+    {
+        b.ToTable("AuditRecords");
+        b.HasKey(r => r.Id);
+        b.Property(r => r.PatientId).HasMaxLength(64);
+        b.Property(r => r.RequesterKind).HasMaxLength(16);
+        b.Property(r => r.Subject).HasMaxLength(256);
+        b.Property(r => r.IdNatPs).HasMaxLength(64);
+        b.Property(r => r.Ins).HasMaxLength(64);
+        b.Property(r => r.Name).HasMaxLength(256);
+        b.Property(r => r.Profession).HasMaxLength(16);
+        b.Property(r => r.PurposeOfUse).HasMaxLength(16);
+        b.Property(r => r.Interaction).HasMaxLength(32);
+        b.Property(r => r.Method).HasMaxLength(16);
+        b.Property(r => r.Path).HasMaxLength(PathLength);
+        b.Property(r => r.ResourceType).HasMaxLength(64);
+        b.Property(r => r.ClientAddress).HasMaxLength(64);
+        b.Property(r => r.RequestId).HasMaxLength(128);
+        b.Ignore(r => r.Resources);
+        // DESIGN §1: the patient is the partition key. Serves "AuditEvent?patient=…" newest first (DMP-RULES §4).
+        b.HasIndex(r => new { r.PatientId, r.RecordedAt });
+    }
+}

@@ -1,0 +1,101 @@
+using DmpApi.Storage;
+using Microsoft.Extensions.Options;
+
+namespace DmpApi.Audit;
+
+/// <summary>Writes one batch of audit records in one transaction. Replaced in tests to play a database that refuses the trail.</summary>
+public interface IAuditBatchStore
+{
+    Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken);
+}
+
+/// <summary>The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).</summary>
+internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes) : IAuditBatchStore
+{
+    public async Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.AuditRecords.AddRange(records);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// The one writer of the audit trail (DESIGN §2): drains up to Audit:MaxBatchSize waiting records, commits them in one
+/// transaction, then releases every waiting request; on failure every request of the batch answers 503.
+/// </summary>
+public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptions<AuditOptions> options, ILogger<AuditWriter> logger) : BackgroundService
+{
+    private readonly int _maxBatch = options.Value.MaxBatchSize;
+    private long _commits;
+    private long _records;
+
+    /// <summary>Transactions committed so far: fewer than <see cref="RecordsWritten"/> when requests were grouped.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public long RecordsWritten => Interlocked.Read(ref _records);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingAudit>(_maxBatch);
+        try
+        {
+            while (await trail.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await WriteBatchAsync(batch);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the server has already drained its requests (it stops before hosted services).
+        }
+
+        trail.Close();
+        while (trail.Reader.TryPeek(out _))
+        {
+            await WriteBatchAsync(batch);
+        }
+
+        logger.LogInformation("Audit writer stopped: {Records} records committed in {Commits} transactions", RecordsWritten, Commits);
+    }
+
+    private async Task WriteBatchAsync(List<PendingAudit> batch)
+    {
+        batch.Clear();
+        while (batch.Count < _maxBatch && trail.Reader.TryRead(out var pending))
+        {
+            if (!pending.IsAbandoned)
+            {
+                batch.Add(pending);
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Not cancelled by shutdown: a record whose request is waiting is worth the last commit.
+            await store.WriteAsync(batch.ConvertAll(p => p.Record), CancellationToken.None);
+            Interlocked.Increment(ref _commits);
+            Interlocked.Add(ref _records, batch.Count);
+            foreach (var pending in batch)
+            {
+                pending.Committed();
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The audit trail could not commit {Count} records; their requests answer 503", batch.Count);
+            foreach (var pending in batch)
+            {
+                pending.Failed(e);
+            }
+        }
+    }
+}
