@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using DmpApi.Access;
 using DmpApi.Auth;
+using DmpApi.Endpoints;
 using DmpApi.Fhir;
 using DmpApi.OpenApi;
 using DmpApi.Patients;
@@ -132,26 +133,7 @@ public static class AuditEventEndpoints
             });
         }
 
-        var canonical = QueryString.Create(search.Canonical.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).ToUriComponent().TrimStart('?');
-        string PageLink(int at) => $"{baseUrl}/{ResourceType}?_page={Uri.EscapeDataString(tokens.Issue(ResourceType, canonical, at, requester))}";
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = offset == 0 ? $"{baseUrl}/{ResourceType}?{canonical}" : PageLink(offset) });
-        if (hasMore)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = PageLink(offset + search.Count) });
-        }
-
-        if (offset > 0)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = PageLink(Math.Max(0, offset - search.Count)) });
-        }
-
-        if (search.Ignored.Count > 0)
-        {
-            var outcome = new OperationOutcome();
-            outcome.Issue.Add(Outcomes.Issue(OperationOutcome.IssueType.NotSupported, $"Ignored search parameters: {string.Join(", ", search.Ignored)}.", OperationOutcome.IssueSeverity.Warning));
-            bundle.Entry.Add(new Bundle.EntryComponent { Resource = outcome, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } });
-        }
-
+        Bundles.CompleteSearchSet(bundle, baseUrl, ResourceType, search.Canonical, search.Count, search.Ignored, offset, hasMore, tokens, requester);
         return new FhirResult(HttpStatusCode.OK, bundle);
     }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using DmpApi.Auth;
+using DmpApi.Fhir;
 using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
@@ -22,6 +24,34 @@ public static class Bundles
         }
 
         return bundle;
+    }
+
+    /// <summary>
+    /// The searchset's links (FHIR R4 §3.1.1.5.6): self, and next/previous as signed page tokens bound to the requester;
+    /// plus a warning entry naming the parameters that were ignored (lenient handling).
+    /// </summary>
+    public static void CompleteSearchSet(Bundle bundle, string baseUrl, string type, IEnumerable<KeyValuePair<string, string>> canonical, int count,
+        IReadOnlyCollection<string> ignored, int offset, bool hasMore, PageTokens tokens, Requester requester)
+    {
+        var query = QueryString.Create(canonical.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).ToUriComponent().TrimStart('?');
+        string PageLink(int at) => $"{baseUrl}/{type}?_page={Uri.EscapeDataString(tokens.Issue(type, query, at, requester))}";
+        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = offset == 0 ? $"{baseUrl}/{type}?{query}" : PageLink(offset) });
+        if (hasMore)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = PageLink(offset + count) });
+        }
+
+        if (offset > 0)
+        {
+            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = PageLink(Math.Max(0, offset - count)) });
+        }
+
+        if (ignored.Count > 0)
+        {
+            var outcome = new OperationOutcome();
+            outcome.Issue.Add(Outcomes.Issue(OperationOutcome.IssueType.NotSupported, $"Ignored search parameters: {string.Join(", ", ignored)}.", OperationOutcome.IssueSeverity.Warning));
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = outcome, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } });
+        }
     }
 
     public static Bundle History(string baseUrl, string type, string id, IReadOnlyList<StoredResource> versions)

@@ -162,28 +162,8 @@ public static class ResourceEndpoints
         }
 
         var page = await engine.ExecuteAsync(http.GetAccessScope(), search, offset, ct);
-        var query = QueryString.Create(search.Canonical.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).ToUriComponent().TrimStart('?');
-        var baseUrl = http.Request.BaseUrl();
-        var bundle = Bundles.SearchSet(baseUrl, page);
-        string PageLink(int at) => $"{baseUrl}/{type}?_page={Uri.EscapeDataString(tokens.Issue(type, query, at, requester))}";
-        bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = offset == 0 ? $"{baseUrl}/{type}?{query}" : PageLink(offset) });
-        if (page.HasMore)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "next", Url = PageLink(offset + search.Count) });
-        }
-
-        if (offset > 0)
-        {
-            bundle.Link.Add(new Bundle.LinkComponent { Relation = "previous", Url = PageLink(Math.Max(0, offset - search.Count)) });
-        }
-
-        if (search.Ignored.Count > 0)
-        {
-            var outcome = new OperationOutcome();
-            outcome.Issue.Add(Outcomes.Issue(OperationOutcome.IssueType.NotSupported, $"Ignored search parameters: {string.Join(", ", search.Ignored)}.", OperationOutcome.IssueSeverity.Warning));
-            bundle.Entry.Add(new Bundle.EntryComponent { Resource = outcome, Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Outcome } });
-        }
-
+        var bundle = Bundles.SearchSet(http.Request.BaseUrl(), page);
+        Bundles.CompleteSearchSet(bundle, http.Request.BaseUrl(), type, search.Canonical, search.Count, search.Ignored, offset, page.HasMore, tokens, requester);
         return new FhirResult(HttpStatusCode.OK, bundle);
     }
 
