@@ -1,9 +1,102 @@
+using System.Net;
 using DmpApi.Auth;
+using DmpApi.Fhir;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Access;
 
 /// <summary>
-/// What one requester may see, handed by the access layer to every read of the store (DESIGN §2): no read
-/// method of the store runs without one. It carries the requester; the DMP predicates (DMP-RULES §2) narrow it.
+/// What one requester may see and do in each record, for one request (DESIGN §2): no read method of the store runs
+/// without one. A record's decision is taken on first use from its Patient and active Consents as stored now, and kept
+/// for the request only, so a revoked Consent takes effect on the next request.
 /// </summary>
-public sealed record AccessScope(Requester Requester);
+public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOffset now)
+{
+    private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
+
+    public Requester Requester { get; } = requester;
+
+    public DateTimeOffset Now { get; } = now;
+
+    /// <summary>The read decision on a record (DMP-RULES §2 rules 1–4, 8); null when no such record exists.</summary>
+    public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct) =>
+        await DirectivesAsync(patientId, ct) is { } record ? RecordAccessRules.Decide(Requester, record, Now) : null;
+
+    /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>
+    public async Task<bool> RequireReadAsync(string patientId, CancellationToken ct)
+    {
+        var decision = await DecideReadAsync(patientId, ct);
+        return decision is null ? false : decision.IsAllowed ? true : throw Denied(decision);
+    }
+
+    /// <summary>
+    /// Adding to or changing an existing record (DMP-RULES §3). A professional declaring the patient's agreement (a
+    /// permit naming only themselves) needs rules 1–2 only, as an earlier author feeding the record does (CSP R1111-46/47).
+    /// </summary>
+    public async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, CancellationToken ct)
+    {
+        var record = await DirectivesAsync(patientId, ct)
+            ?? throw FhirException.Unprocessable($"Patient/{patientId} is not an open record.", OperationOutcome.IssueType.NotFound);
+        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now);
+        if (!decision.IsAllowed)
+        {
+            throw Denied(decision);
+        }
+    }
+
+    /// <summary>The records this requester's search may reach: the patient's own, or the ones a professional named and may read.</summary>
+    public async Task<IReadOnlyList<string>> SearchableRecordsAsync(IReadOnlyCollection<string> namedPatientIds, CancellationToken ct)
+    {
+        var ownIns = Requester.Ins is { } ins ? DmpApi.Patients.Ins.Normalize(ins) : string.Empty;
+        var candidates = Requester.Kind == RequesterKind.Patient
+            ? await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ownIns).Select(p => p.PatientId).Distinct().ToListAsync(ct)
+            : namedPatientIds;
+        var allowed = new List<string>();
+        foreach (var patientId in candidates)
+        {
+            if (await DecideReadAsync(patientId, ct) is not { } decision)
+            {
+                continue;
+            }
+
+            if (!decision.IsAllowed)
+            {
+                // DMP-RULES §2: a denied record answers 403; a patient's search is confined to their record instead.
+                if (Requester.Kind == RequesterKind.Patient) continue;
+                throw Denied(decision);
+            }
+
+            allowed.Add(patientId);
+        }
+
+        return allowed;
+    }
+
+    /// <summary>Forgets what was read of a record, after this request changed its Patient or Consents.</summary>
+    public void Invalidate(string patientId) => _records.Remove(patientId);
+
+    private async Task<RecordDirectives?> DirectivesAsync(string patientId, CancellationToken ct)
+    {
+        if (_records.TryGetValue(patientId, out var known))
+        {
+            return known;
+        }
+
+        var rows = await db.Resources.AsNoTracking()
+            .Where(r => r.PatientId == patientId && r.IsCurrent && !r.IsDeleted && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
+            .ToListAsync(ct);
+        var patientRow = rows.FirstOrDefault(r => r.ResourceType == "Patient" && r.LogicalId == patientId);
+        var record = patientRow is null
+            ? null
+            : RecordDirectives.Read(
+                (Patient)ResourceStore.ToStored(patientRow).Resource!,
+                rows.Where(r => r.ResourceType == "Consent").Select(r => (Consent)ResourceStore.ToStored(r).Resource!));
+        _records[patientId] = record;
+        return record;
+    }
+
+    private static FhirException Denied(AccessDecision decision) =>
+        new(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, decision.Denial!.Message);
+}

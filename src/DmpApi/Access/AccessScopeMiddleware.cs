@@ -14,7 +14,8 @@ public sealed class AccessScopeMiddleware(RequestDelegate next)
     {
         if (context.Features.Get<Requester>() is { } requester)
         {
-            context.Features.Set(new AccessScope(requester));
+            var clock = context.RequestServices.GetRequiredService<TimeProvider>();
+            context.Features.Set(new AccessScope(requester, context.RequestServices.GetRequiredService<DmpApi.Storage.DmpDbContext>(), clock.GetUtcNow()));
         }
 
         return next(context);

@@ -19,7 +19,9 @@ public sealed class SearchEngine(DmpDbContext db)
     public async Task<SearchPage> ExecuteAsync(AccessScope scope, SearchRequest request, int offset, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        var query = Matching(request.ResourceType, request.Criteria);
+        // DESIGN §2: the access filter is part of the query, before ordering, paging and counting.
+        var records = await scope.SearchableRecordsAsync(await NamedPatientsAsync(request, ct), ct);
+        var query = Matching(request.ResourceType, request.Criteria).Where(r => r.PatientId != null && records.Contains(r.PatientId));
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
         int? total = request.TotalAccurate || request.SummaryCount || request.Count == 0 ? await query.CountAsync(ct) : null;
@@ -33,6 +35,36 @@ public sealed class SearchEngine(DmpDbContext db)
         var page = rows.Take(request.Count).ToList();
         var included = request.Includes.Count == 0 ? [] : await IncludedAsync(page, request.Includes, ct);
         return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
+    }
+
+    /// <summary>The records a search names (DESIGN §4: patient, subject, patient.identifier; for Patient, _id or identifier).</summary>
+    private async Task<IReadOnlyCollection<string>> NamedPatientsAsync(SearchRequest request, CancellationToken ct)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var identifiers = new List<string>();
+        foreach (var c in request.Criteria.Where(c => c.Modifier is not ("not" or "missing")))
+        {
+            var (direct, byIdentifier) = request.ResourceType == "Patient"
+                ? (c.Name == "_id", c.Name == "identifier")
+                : (c.Param?.Name is "patient" or "subject" && (c.Chain is null || c.Chain.Name == "_id"),
+                   c.Param?.Name is "patient" or "subject" && c.Chain?.Name == "identifier");
+            foreach (var value in c.Values)
+            {
+                if (direct) ids.Add(SearchIndexer.ParseReference(value) is ("Patient", var id) ? id : value);
+                if (byIdentifier) identifiers.Add(value);
+            }
+        }
+
+        foreach (var identifier in identifiers)
+        {
+            var bar = identifier.IndexOf('|');
+            var system = bar > 0 ? identifier[..bar] : null;
+            var value = Patients.Ins.Normalize(bar >= 0 ? identifier[(bar + 1)..] : identifier);
+            ids.UnionWith(await db.PatientIdentities.AsNoTracking()
+                .Where(p => p.Value == value && (system == null || p.System == system)).Select(p => p.PatientId).ToListAsync(ct));
+        }
+
+        return ids;
     }
 
     /// <summary>The current, not deleted rows of a type that meet every criterion.</summary>

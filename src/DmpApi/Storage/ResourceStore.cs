@@ -48,7 +48,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         var row = await db.Resources.AsNoTracking()
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
             .FirstOrDefaultAsync(ct);
-        return row is null ? null : ToStored(row);
+        return row is not null && await MayReadAsync(scope, row, ct) ? ToStored(row) : null;
     }
 
     public async Task<StoredResource?> ReadVersionAsync(AccessScope scope, string type, string id, int version, CancellationToken ct)
@@ -57,7 +57,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         var row = await db.Resources.AsNoTracking()
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version)
             .FirstOrDefaultAsync(ct);
-        return row is null ? null : ToStored(row);
+        return row is not null && await MayReadAsync(scope, row, ct) ? ToStored(row) : null;
     }
 
     public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessScope scope, string type, string id, int count, CancellationToken ct)
@@ -68,7 +68,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             .OrderByDescending(r => r.VersionId)
             .Take(count)
             .ToListAsync(ct);
-        return rows.Select(ToStored).ToList();
+        return rows.Count > 0 && await MayReadAsync(scope, rows[0], ct) ? rows.Select(ToStored).ToList() : [];
     }
 
     public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct)
@@ -77,7 +77,16 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         resource.Id = id;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var stored = await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct);
+        if (resource is Patient && scope.Requester.IdNatPs is { } idNatPs)
+        {
+            // DMP-RULES §3: the professional who opens a record, with the patient present, is authorised on it.
+            var permit = OpeningPermit(id, idNatPs, Now());
+            permit.Id = Guid.NewGuid().ToString("N");
+            await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, checkAccess: false);
+        }
+
         await transaction.CommitAsync(ct);
+        scope.Invalidate(id);
         return stored;
     }
 
@@ -85,8 +94,12 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct)
-            ?? throw FhirException.NotFound(resource.TypeName, resource.Id);
+        var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
+        if (current is null || !await MayReadAsync(scope, current, ct))
+        {
+            throw FhirException.NotFound(resource.TypeName, resource.Id);
+        }
+
         if (expectedVersion is { } expected && expected != current.VersionId)
         {
             throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
@@ -103,9 +116,14 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         ArgumentNullException.ThrowIfNull(scope);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var current = await CurrentRowAsync(type, id, ct);
-        if (current is null)
+        if (current is null || !await MayReadAsync(scope, current, ct))
         {
             return false;
+        }
+
+        if (current.PatientId is { } patientId)
+        {
+            await scope.RequireWriteAsync(patientId, declaresOwnPermit: false, ct);
         }
 
         if (current.IsDeleted)
@@ -130,7 +148,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return true;
     }
 
-    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct)
+    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
     {
         var type = resource.TypeName;
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
@@ -141,6 +159,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
         var write = new PendingWrite(db, scope, baseUrl, resource.Id);
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
+        if (checkAccess && patientId is not null)
+        {
+            await RequireWriteAsync(scope, resource, patientId, opensRecord: previous is null && resource is Patient, ct);
+        }
+
         if (previous is not null)
         {
             if (previous.PatientId != patientId)
@@ -216,6 +239,72 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             db.ChangeTracker.Clear();
         }
     }
+
+    /// <summary>
+    /// A row of a record is read under the record's decision (403 when denied); a row whose record no longer exists is
+    /// found only as the Patient itself (so that its deletion answers 410).
+    /// </summary>
+    private static async Task<bool> MayReadAsync(AccessScope scope, ResourceRow row, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return row.PatientId is not { } patientId || await scope.RequireReadAsync(patientId, ct) || row.ResourceType == "Patient";
+    }
+
+    /// <summary>DMP-RULES §3: who may open a record, and who may add to or change one.</summary>
+    private static async Task RequireWriteAsync(AccessScope scope, Resource resource, string patientId, bool opensRecord, CancellationToken ct)
+    {
+        var requester = scope.Requester;
+        if (opensRecord)
+        {
+            // The patient opens their own record; a professional opens one with the patient present.
+            if (requester.Kind == Auth.RequesterKind.Patient
+                && !((Patient)resource).Identifier.Any(i => i.Value is { } v && Patients.Ins.Normalize(v) == Patients.Ins.Normalize(requester.Ins ?? string.Empty)))
+            {
+                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                    "A patient opens only their own record: the Patient must carry the INS of your token.");
+            }
+
+            return;
+        }
+
+        var declaresOwnPermit = resource is Consent consent && requester.IdNatPs is { } idNatPs && Access.ConsentDirectives.Read(consent).Directives is { Count: > 0 } directives
+            && directives.All(d => d.Kind == Access.ConsentDirectiveKind.Permit && d.IdNatPs == idNatPs);
+        if (requester.Kind == Auth.RequesterKind.Professional && resource is Consent && !declaresOwnPermit)
+        {
+            // DMP-RULES §3: a professional records only their own permit (declaring the patient's agreement).
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                "A professional may only record a permit Consent naming themselves (the patient's agreement); other consent decisions are the patient's.");
+        }
+
+        await scope.RequireWriteAsync(patientId, declaresOwnPermit, ct);
+        if (resource is Patient or Consent)
+        {
+            scope.Invalidate(patientId);
+        }
+    }
+
+    /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
+    private static Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new()
+    {
+        Status = Consent.ConsentState.Active,
+        Scope = new CodeableConcept(Access.DmpCodes.ConsentScopeSystem, Access.DmpCodes.PatientPrivacyScope),
+        Category = [new CodeableConcept("http://loinc.org", "59284-0")],
+        Patient = new ResourceReference($"Patient/{patientId}"),
+        DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
+        Provision = new Consent.provisionComponent
+        {
+            Type = Consent.ConsentProvisionType.Permit,
+            Actor =
+            [
+                new Consent.provisionActorComponent
+                {
+                    Role = new CodeableConcept(Access.DmpCodes.ParticipationTypeSystem, Access.DmpCodes.InformationRecipient),
+                    Reference = new ResourceReference { Identifier = new Identifier(Access.DmpCodes.IdNatPsSystem, idNatPs) },
+                },
+            ],
+            Purpose = [new Coding(Access.DmpCodes.ActReasonSystem, Access.DmpCodes.Treatment)],
+        },
+    };
 
     private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) =>
         db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent).FirstOrDefaultAsync(ct);

@@ -301,9 +301,10 @@ public sealed class AuditTrailTests(TestStore store) : StoreFixture(store)
         var builder = new PatientBuilder();
         var patient = await CreatePatientAsync(builder);
         const string otherIdNatPs = "810009999999";
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
+        await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(otherIdNatPs).Build());
         await Fhir.As(Tokens.Professional(otherIdNatPs)).GetAsync($"fhir/Patient/{patient.Id}");
         await Fhir.As(Tokens.Professional(scope: "user/Patient.s")).GetAsync($"fhir/Patient/{patient.Id}");
-        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
         var since = Uri.EscapeDataString("ge" + DateTime.UtcNow.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm:ssZ"));
 
         // The patient's own searches are traced in the record too: the date search runs first.
@@ -317,7 +318,7 @@ public sealed class AuditTrailTests(TestStore store) : StoreFixture(store)
         {
             Assert.That(Events(byAgent).Select(e => e.Agent.Single().Who?.Identifier?.Value), Is.EqualTo(new[] { otherIdNatPs }));
             Assert.That(Events(denied).Select(e => e.OutcomeDesc), Is.EqualTo(new[] { "HTTP 403" }));
-            Assert.That(recent.Entry, Has.Count.EqualTo(3), "create, read, denied read");
+            Assert.That(recent.Entry, Has.Count.EqualTo(4), "create, the patient's permit, read, denied read");
             Assert.That(old.Entry, Is.Empty);
             Assert.That(Events(oldestFirst)[0].Subtype.Single().Code, Is.EqualTo("create"));
         });

@@ -258,12 +258,29 @@ public sealed class ConsentBuilder
     private readonly string _patientId;
     private Consent.ConsentProvisionType _type = Consent.ConsentProvisionType.Permit;
     private string? _actorIdNatPs = Tokens.DoctorIdNatPs;
+    private string? _opposedPurpose;
 
     private ConsentBuilder(string patientId) => _patientId = patientId;
 
     public static ConsentBuilder For(string patientId) => new(patientId);
 
     public static ConsentBuilder For(Patient patient) => For(patient.Id ?? throw new ArgumentException("The patient has no id yet.", nameof(patient)));
+
+    public ConsentBuilder Permitting(string idNatPs)
+    {
+        _type = Consent.ConsentProvisionType.Permit;
+        _actorIdNatPs = idNatPs;
+        return this;
+    }
+
+    /// <summary>An opposition without actor: BTG (bris de glace) or ETREAT (centre 15), DMP-RULES §5.</summary>
+    public ConsentBuilder OpposingPurpose(string purpose)
+    {
+        _type = Consent.ConsentProvisionType.Deny;
+        _actorIdNatPs = null;
+        _opposedPurpose = purpose;
+        return this;
+    }
 
     public ConsentBuilder Blocking(string idNatPs)
     {
@@ -284,9 +301,9 @@ public sealed class ConsentBuilder
             });
         }
 
-        if (_type == Consent.ConsentProvisionType.Permit)
+        if (_type == Consent.ConsentProvisionType.Permit || _opposedPurpose is not null)
         {
-            provision.Purpose.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT"));
+            provision.Purpose.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", _opposedPurpose ?? "TREAT"));
         }
 
         return new Consent

@@ -12,6 +12,10 @@ public static class Tokens
     public static string Professional(string idNatPs = DoctorIdNatPs, string profession = "10", string scope = "user/*.cruds") =>
         DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Professional(idNatPs, profession, "Dr Test", scope: scope));
 
+    /// <summary>A médecin (or other profession) acting in a given mode: TREAT, BTG (bris de glace) or ETREAT (centre 15).</summary>
+    public static string ProfessionalFor(string purpose, string idNatPs, string profession = "10") =>
+        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Professional(idNatPs, profession, "Dr Other", purpose));
+
     public static string Patient(string ins, string scope = "patient/*.cruds") =>
         DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Patient(ins, "Patient Test", scope));
 

@@ -90,31 +90,54 @@ public sealed class AllergyAndConsentTests(TestStore store) : StoreFixture(store
     }
 
     [Test]
-    public async Task Consents_are_found_by_patient()
+    public async Task Opening_a_record_records_the_professionals_permit_in_it()
     {
         var patient = await CreatePatientAsync();
+
+        var consents = (await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}")).Entry.Select(e => e.Resource).OfType<Consent>().ToList();
+
+        var permit = consents.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(permit.Status, Is.EqualTo(Consent.ConsentState.Active));
+            Assert.That(permit.Provision?.Type, Is.EqualTo(Consent.ConsentProvisionType.Permit));
+            Assert.That(permit.Provision?.Actor.Single().Reference?.Identifier?.Value, Is.EqualTo(Tokens.DoctorIdNatPs));
+            Assert.That(permit.Provision?.Purpose.Single().Code, Is.EqualTo("TREAT"));
+        });
+    }
+
+    [Test]
+    public async Task Consents_are_found_by_patient()
+    {
+        var builder = new PatientBuilder();
+        var patient = await CreatePatientAsync(builder);
         var other = await CreatePatientAsync();
-        var permit = await Fhir.CreatedAsync(ConsentBuilder.For(patient).Build());
-        var block = await Fhir.CreatedAsync(ConsentBuilder.For(patient).Blocking("810007777777").Build());
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
+        var opening = (await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}")).MatchIds();
+        var permit = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting("810005555555").Build());
+        var block = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Blocking("810007777777").Build());
         await Fhir.CreatedAsync(ConsentBuilder.For(other).Build());
 
         var bundle = await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}");
 
-        Assert.That(bundle.MatchIds(), Is.EquivalentTo(new[] { permit.Id, block.Id }));
+        Assert.That(bundle.MatchIds(), Is.EquivalentTo(opening.Append(permit.Id).Append(block.Id)));
     }
 
     [Test]
     public async Task Consents_are_found_by_patient_and_status()
     {
-        var patient = await CreatePatientAsync();
-        var active = await Fhir.CreatedAsync(ConsentBuilder.For(patient).Build());
-        var revoked = await Fhir.CreatedAsync(ConsentBuilder.For(patient).Build());
+        var builder = new PatientBuilder();
+        var patient = await CreatePatientAsync(builder);
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
+        var opening = (await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}")).MatchIds();
+        var active = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting("810005555555").Build());
+        var revoked = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting("810006666666").Build());
         revoked.Status = Consent.ConsentState.Inactive;
-        await Fhir.UpdateAsync(revoked);
+        await asPatient.UpdateAsync(revoked);
 
         var bundle = await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}&status=active");
 
-        Assert.That(bundle.MatchIds(), Is.EquivalentTo(new[] { active.Id }));
+        Assert.That(bundle.MatchIds(), Is.EquivalentTo(opening.Append(active.Id)));
     }
 
     [Test]

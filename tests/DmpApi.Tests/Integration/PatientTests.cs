@@ -151,12 +151,11 @@ public sealed class PatientTests(TestStore store) : StoreFixture(store)
     [Test]
     public async Task Conditional_create_matching_several_Patients_answers_412()
     {
-        var family = "Homonyme" + Guid.NewGuid().ToString("N")[..8];
-        await CreatePatientAsync(new PatientBuilder().Named(family, "Anne"));
-        await CreatePatientAsync(new PatientBuilder().Named(family, "Paul"));
+        var anne = await CreatePatientAsync();
+        var paul = await CreatePatientAsync();
 
-        var response = await Fhir.CreateAsync(new PatientBuilder().Named(family, "Zoé").Build(),
-            r => r.Headers.TryAddWithoutValidation("If-None-Exist", $"family:exact={family}"));
+        var response = await Fhir.CreateAsync(new PatientBuilder().Build(),
+            r => r.Headers.TryAddWithoutValidation("If-None-Exist", $"_id={anne.Id},{paul.Id}"));
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.PreconditionFailed), response.ToString());
         Assert.That(response.Outcome.Issue.Single().Code, Is.EqualTo(OperationOutcome.IssueType.MultipleMatches));
