@@ -14,6 +14,7 @@ if (Commands.IsCommand(args))
 var builder = WebApplication.CreateBuilder(Commands.HostOptions(args));
 builder.Services.AddRecordStore(builder.Configuration, builder.Environment);
 builder.Services.AddFhirApi();
+builder.Services.AddAccessRules();
 builder.Services.AddDmpAuthentication(builder.Configuration);
 builder.Services.AddAuditTrail();
 builder.Services.AddFhirOpenApi();

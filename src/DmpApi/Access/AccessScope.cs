@@ -12,7 +12,7 @@ namespace DmpApi.Access;
 /// without one. A record's decision is taken on first use from its Patient and active Consents as stored now, and kept
 /// for the request only, so a revoked Consent takes effect on the next request.
 /// </summary>
-public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOffset now)
+public sealed class AccessScope(Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
 
@@ -72,6 +72,23 @@ public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOf
         }
 
         return allowed;
+    }
+
+    /// <summary>Which documents of a record this requester sees (DMP-RULES §2 rules 5–8); nothing when the record is denied or absent.</summary>
+    public async Task<DocumentFilter> DocumentFilterAsync(string patientId, CancellationToken ct) =>
+        await DecideReadAsync(patientId, ct) is { } decision ? visibility.FilterFor(Requester, decision, Now) : DocumentFilter.Nothing;
+
+    /// <summary>Whether one stored document version is visible; a hidden one answers exactly as an absent one (404).</summary>
+    public async Task<bool> CanSeeDocumentAsync(ResourceRow row, Hl7.Fhir.Model.DocumentReference? document, CancellationToken ct)
+    {
+        if (row.PatientId is not { } patientId || document is null)
+        {
+            return true;
+        }
+
+        var filter = await DocumentFilterAsync(patientId, ct);
+        var deposited = new DateTimeOffset(DateTime.SpecifyKind(row.DepositedAt ?? row.LastUpdated, DateTimeKind.Utc));
+        return filter.Matches(DocumentFacts.From(document, row.DepositorIdNatPs, deposited));
     }
 
     /// <summary>Forgets what was read of a record, after this request changed its Patient or Consents.</summary>

@@ -15,7 +15,9 @@ public sealed class AccessScopeMiddleware(RequestDelegate next)
         if (context.Features.Get<Requester>() is { } requester)
         {
             var clock = context.RequestServices.GetRequiredService<TimeProvider>();
-            context.Features.Set(new AccessScope(requester, context.RequestServices.GetRequiredService<DmpApi.Storage.DmpDbContext>(), clock.GetUtcNow()));
+            var services = context.RequestServices;
+            context.Features.Set(new AccessScope(requester, services.GetRequiredService<DmpApi.Storage.DmpDbContext>(),
+                services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow()));
         }
 
         return next(context);

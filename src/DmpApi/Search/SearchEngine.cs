@@ -22,6 +22,17 @@ public sealed class SearchEngine(DmpDbContext db)
         // DESIGN §2: the access filter is part of the query, before ordering, paging and counting.
         var records = await scope.SearchableRecordsAsync(await NamedPatientsAsync(request, ct), ct);
         var query = Matching(request.ResourceType, request.Criteria).Where(r => r.PatientId != null && records.Contains(r.PatientId));
+        if (request.ResourceType == "DocumentReference")
+        {
+            // DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted.
+            var visible = new List<Expression<Func<ResourceRow, bool>>>();
+            foreach (var patientId in records)
+            {
+                visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
+            }
+
+            query = query.Where(Predicates.Or(visible));
+        }
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
         int? total = request.TotalAccurate || request.SummaryCount || request.Count == 0 ? await query.CountAsync(ct) : null;
@@ -33,7 +44,7 @@ public sealed class SearchEngine(DmpDbContext db)
         var rows = await Ordered(query, request.Sort).Skip(offset).Take(request.Count + 1).AsNoTracking().ToListAsync(ct);
         var hasMore = rows.Count > request.Count;
         var page = rows.Take(request.Count).ToList();
-        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(page, request.Includes, ct);
+        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(scope, records, page, request.Includes, ct);
         return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
     }
 
@@ -89,7 +100,7 @@ public sealed class SearchEngine(DmpDbContext db)
 
         if (c.Name == "_lastUpdated")
         {
-            return query.Where(Or(c.Values.Select(v => LastUpdated(v))));
+            return query.Where(Predicates.Or(c.Values.Select(v => LastUpdated(v))));
         }
 
         var param = c.Param!;
@@ -147,7 +158,7 @@ public sealed class SearchEngine(DmpDbContext db)
                 _ => t => t.System == system && t.Code == code,
             };
         });
-        return db.TokenIndex.Where(t => t.ResourceType == type && t.ParamName == name).Where(Or(predicates)).Select(t => t.ResourceRowId);
+        return db.TokenIndex.Where(t => t.ResourceType == type && t.ParamName == name).Where(Predicates.Or(predicates)).Select(t => t.ResourceRowId);
     }
 
     private IQueryable<long> StringRows(string type, string name, string? modifier, IEnumerable<string> values)
@@ -164,7 +175,7 @@ public sealed class SearchEngine(DmpDbContext db)
                 ? s => s.Normalized.Contains(normalized)
                 : s => s.Normalized.StartsWith(normalized);
         });
-        return db.StringIndex.Where(s => s.ResourceType == type && s.ParamName == name).Where(Or(predicates)).Select(s => s.ResourceRowId);
+        return db.StringIndex.Where(s => s.ResourceType == type && s.ParamName == name).Where(Predicates.Or(predicates)).Select(s => s.ResourceRowId);
     }
 
     private IQueryable<long> DateRows(string type, string name, IEnumerable<string> values)
@@ -186,7 +197,7 @@ public sealed class SearchEngine(DmpDbContext db)
                 _ => d => d.Start <= e && d.End >= s, // ap: overlaps
             };
         });
-        return db.DateIndex.Where(d => d.ResourceType == type && d.ParamName == name).Where(Or(predicates)).Select(d => d.ResourceRowId);
+        return db.DateIndex.Where(d => d.ResourceType == type && d.ParamName == name).Where(Predicates.Or(predicates)).Select(d => d.ResourceRowId);
     }
 
     private IQueryable<long> ReferenceRows(string type, SearchParam param, string? typeModifier, IEnumerable<string> values)
@@ -202,7 +213,7 @@ public sealed class SearchEngine(DmpDbContext db)
             var only = typeModifier ?? (param.Targets.Count == 1 ? param.Targets[0] : null);
             return only is null ? x => x.TargetId == value : x => x.TargetType == only && x.TargetId == value;
         });
-        return db.ReferenceIndex.Where(x => x.ResourceType == type && x.ParamName == name).Where(Or(predicates)).Select(x => x.ResourceRowId);
+        return db.ReferenceIndex.Where(x => x.ResourceType == type && x.ParamName == name).Where(Predicates.Or(predicates)).Select(x => x.ResourceRowId);
     }
 
     private IQueryable<long> RowsWithParameter(string type, SearchParam param)
@@ -276,7 +287,7 @@ public sealed class SearchEngine(DmpDbContext db)
         return ordered is null ? query.OrderBy(r => r.Id) : ordered.ThenBy(r => r.Id);
     }
 
-    private async Task<IReadOnlyList<StoredResource>> IncludedAsync(List<ResourceRow> page, List<IncludeSpec> includes, CancellationToken ct)
+    private async Task<IReadOnlyList<StoredResource>> IncludedAsync(AccessScope scope, IReadOnlyList<string> records, List<ResourceRow> page, List<IncludeSpec> includes, CancellationToken ct)
     {
         var rowIds = page.Select(r => r.Id).ToList();
         var result = new List<StoredResource>();
@@ -295,36 +306,21 @@ public sealed class SearchEngine(DmpDbContext db)
                 if (ids.Count == 0) continue;
                 var targetType = group.Key;
                 var rows = await db.Resources.AsNoTracking()
-                    .Where(r => r.ResourceType == targetType && ids.Contains(r.LogicalId) && r.IsCurrent && !r.IsDeleted)
+                    .Where(r => r.ResourceType == targetType && ids.Contains(r.LogicalId) && r.IsCurrent && !r.IsDeleted
+                        && r.PatientId != null && records.Contains(r.PatientId))
                     .ToListAsync(ct);
-                result.AddRange(rows.Select(ResourceStore.ToStored));
+                foreach (var row in rows)
+                {
+                    // An included document obeys the same rules as a matched one (DMP-RULES §2 rules 5–8).
+                    var stored = ResourceStore.ToStored(row);
+                    if (await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct))
+                    {
+                        result.Add(stored);
+                    }
+                }
             }
         }
 
         return result;
-    }
-
-    /// <summary>ORs the predicates of one criterion's values into one expression the provider translates.</summary>
-    private static Expression<Func<T, bool>> Or<T>(IEnumerable<Expression<Func<T, bool>>> predicates)
-    {
-        Expression<Func<T, bool>>? result = null;
-        foreach (var predicate in predicates)
-        {
-            if (result is null)
-            {
-                result = predicate;
-                continue;
-            }
-
-            var body = new Rebind(predicate.Parameters[0], result.Parameters[0]).Visit(predicate.Body);
-            result = Expression.Lambda<Func<T, bool>>(Expression.OrElse(result.Body, body), result.Parameters);
-        }
-
-        return result ?? (_ => false);
-    }
-
-    private sealed class Rebind(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 }

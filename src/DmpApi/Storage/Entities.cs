@@ -15,6 +15,20 @@ public sealed class ResourceRow
     /// <summary>The logical id of the Patient whose record holds this resource: the partition key of every query.</summary>
     public string? PatientId { get; set; }
     public required byte[] Data { get; set; }
+
+    // Access columns of a DocumentReference (DESIGN §5), so that DMP-RULES §2 rules 6–7 are SQL predicates.
+
+    /// <summary>The depositing professional as the token named them (DMP-RULES §3), kept across versions.</summary>
+    public string? DepositorIdNatPs { get; set; }
+
+    /// <summary>When version 1 was deposited, kept across versions (INVISIBLE_PATIENT's one month runs from it).</summary>
+    public DateTime? DepositedAt { get; set; }
+
+    /// <summary>MASQUE_PS on this version (CSP L1111-16).</summary>
+    public bool IsMasked { get; set; }
+
+    /// <summary>INVISIBLE_PATIENT on this version (CSP R1111-53).</summary>
+    public bool IsInvisibleToPatient { get; set; }
 }
 
 /// <summary>Search index rows share this shape: which resource version, which parameter.</summary>

@@ -48,7 +48,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         var row = await db.Resources.AsNoTracking()
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
             .FirstOrDefaultAsync(ct);
-        return row is not null && await MayReadAsync(scope, row, ct) ? ToStored(row) : null;
+        return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
     }
 
     public async Task<StoredResource?> ReadVersionAsync(AccessScope scope, string type, string id, int version, CancellationToken ct)
@@ -57,7 +57,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         var row = await db.Resources.AsNoTracking()
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version)
             .FirstOrDefaultAsync(ct);
-        return row is not null && await MayReadAsync(scope, row, ct) ? ToStored(row) : null;
+        return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
     }
 
     public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessScope scope, string type, string id, int count, CancellationToken ct)
@@ -68,7 +68,15 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             .OrderByDescending(r => r.VersionId)
             .Take(count)
             .ToListAsync(ct);
-        return rows.Count > 0 && await MayReadAsync(scope, rows[0], ct) ? rows.Select(ToStored).ToList() : [];
+        if (rows.Count == 0 || !await MayReadAsync(scope, rows[0], ct))
+        {
+            return [];
+        }
+
+        // A document hidden now is hidden in all its versions: its history looks absent too.
+        var versions = rows.Select(ToStored).ToList();
+        var current = versions[0].IsDeleted && versions.Count > 1 ? (rows[1], versions[1]) : (rows[0], versions[0]);
+        return await MaySeeAsync(scope, current.Item1, current.Item2, ct) ? versions : [];
     }
 
     public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct)
@@ -136,6 +144,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         {
             ResourceType = type, LogicalId = id, VersionId = current.VersionId + 1, IsCurrent = true, IsDeleted = true,
             LastUpdated = Now(), PatientId = current.PatientId, Data = [],
+            DepositorIdNatPs = current.DepositorIdNatPs, DepositedAt = current.DepositedAt, IsMasked = current.IsMasked, IsInvisibleToPatient = current.IsInvisibleToPatient,
         });
         if (type == "Patient")
         {
@@ -179,6 +188,15 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             ResourceType = type, LogicalId = resource.Id, VersionId = version, IsCurrent = true, IsDeleted = false,
             LastUpdated = now, PatientId = patientId, Data = ResourceCompression.Compress(FhirWire.SerializeJson(resource)),
         };
+        if (resource is DocumentReference document)
+        {
+            var labels = document.SecurityLabel.SelectMany(l => Access.QualifiedCode.From(l)).ToHashSet();
+            row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
+            row.DepositedAt = previous is null ? now : previous.DepositedAt;
+            row.IsMasked = labels.Contains(Access.DmpCodes.Masked);
+            row.IsInvisibleToPatient = labels.Contains(Access.DmpCodes.InvisibleToPatient);
+        }
+
         db.Resources.Add(row);
         var index = indexer.Extract(resource, patientId);
         foreach (var entry in index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References))
@@ -249,6 +267,10 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         ArgumentNullException.ThrowIfNull(scope);
         return row.PatientId is not { } patientId || await scope.RequireReadAsync(patientId, ct) || row.ResourceType == "Patient";
     }
+
+    /// <summary>DMP-RULES §2 rules 5–8 on one stored version (documents only; a deleted version shows as deleted).</summary>
+    private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) =>
+        row.ResourceType != "DocumentReference" || stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct);
 
     /// <summary>DMP-RULES §3: who may open a record, and who may add to or change one.</summary>
     private static async Task RequireWriteAsync(AccessScope scope, Resource resource, string patientId, bool opensRecord, CancellationToken ct)

@@ -106,7 +106,9 @@ public sealed class DocumentSearchTests(TestStore store) : StoreFixture(store)
     [TestCase("11488-4,EXPPAT_1", new[] { "loinc", "a05" })]
     public async Task Search_by_type_matches_system_and_code_as_FHIR_token_syntax_says(string type, string[] expected)
     {
-        var patient = await CreatePatientAsync();
+        // Searched as the patient, who reads every type (DMP-RULES §2 rule 8): types outside the matrix are hidden from professionals.
+        var builder = new PatientBuilder();
+        var patient = await CreatePatientAsync(builder);
         var documents = new Dictionary<string, DocumentReference>
         {
             ["loinc"] = await CreateDocumentAsync(DocumentBuilder.For(patient).Type(Systems.Loinc, "11488-4")),
@@ -115,7 +117,7 @@ public sealed class DocumentSearchTests(TestStore store) : StoreFixture(store)
             ["other-system"] = await CreateDocumentAsync(DocumentBuilder.For(patient).Type("urn:example:types", "X1")),
         };
 
-        var ids = await MatchIdsAsync($"patient={patient.Id}&type={Uri.EscapeDataString(type)}");
+        var ids = (await Fhir.As(Tokens.Patient(builder.Ins!)).SearchBundleAsync("DocumentReference", $"type={Uri.EscapeDataString(type)}")).MatchIds();
 
         Assert.That(ids, Is.EquivalentTo(expected.Select(label => documents[label].Id)));
     }

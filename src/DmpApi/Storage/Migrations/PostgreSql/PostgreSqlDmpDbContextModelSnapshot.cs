@@ -264,10 +264,23 @@ namespace DmpApi.Storage.Migrations.PostgreSql
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<DateTime?>("DepositedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DepositorIdNatPs")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<bool>("IsCurrent")
                         .HasColumnType("boolean");
 
                     b.Property<bool>("IsDeleted")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsInvisibleToPatient")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsMasked")
                         .HasColumnType("boolean");
 
                     b.Property<DateTime>("LastUpdated")

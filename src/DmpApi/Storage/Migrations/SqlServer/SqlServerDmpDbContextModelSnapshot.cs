@@ -264,10 +264,23 @@ namespace DmpApi.Storage.Migrations.SqlServer
                         .IsRequired()
                         .HasColumnType("varbinary(max)");
 
+                    b.Property<DateTime?>("DepositedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("DepositorIdNatPs")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<bool>("IsCurrent")
                         .HasColumnType("bit");
 
                     b.Property<bool>("IsDeleted")
+                        .HasColumnType("bit");
+
+                    b.Property<bool>("IsInvisibleToPatient")
+                        .HasColumnType("bit");
+
+                    b.Property<bool>("IsMasked")
                         .HasColumnType("bit");
 
                     b.Property<DateTime>("LastUpdated")

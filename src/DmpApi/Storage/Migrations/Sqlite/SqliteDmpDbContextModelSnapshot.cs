@@ -251,10 +251,23 @@ namespace DmpApi.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<DateTime?>("DepositedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DepositorIdNatPs")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsCurrent")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("IsDeleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsInvisibleToPatient")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsMasked")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("LastUpdated")

@@ -1,0 +1,49 @@
+using System.Linq.Expressions;
+using DmpApi.Search;
+using DmpApi.Storage;
+
+namespace DmpApi.Access;
+
+/// <summary>
+/// The SQL form of <see cref="DocumentFilter.Matches"/> on the current DocumentReference rows of one record (DESIGN §2:
+/// access filters live in the query, before paging and counting). Types come from the `type` token index, the labels,
+/// depositor and deposit time from the access columns.
+/// </summary>
+public static class DocumentPredicates
+{
+    public static Expression<Func<ResourceRow, bool>> For(DmpDbContext db, string patientId, DocumentFilter filter)
+    {
+        var parts = new List<Expression<Func<ResourceRow, bool>>> { r => r.PatientId == patientId };
+
+        // Rule 5: the habilitation matrix. A document needs a type in a matrix system, and every such type readable.
+        var systems = filter.Types.Systems.ToList();
+        var listed = filter.Types.Types.Select(t => t.System + "|" + t.Code).ToList();
+        switch (filter.Types.Scope)
+        {
+            case DocumentTypeScope.AllExcept:
+                parts.Add(r => db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!))
+                    && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && listed.Contains(t.System + "|" + t.Code)));
+                break;
+            case DocumentTypeScope.Only:
+                parts.Add(r => db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!))
+                    && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!) && !listed.Contains(t.System + "|" + t.Code)));
+                break;
+        }
+
+        // Rule 6: MASQUE_PS only for the patient, the médecins traitants and the document's depositor.
+        if (!filter.SeesMaskedDocuments)
+        {
+            var author = filter.MaskedDocumentsAuthor;
+            parts.Add(author is null ? r => !r.IsMasked : r => !r.IsMasked || r.DepositorIdNatPs == author);
+        }
+
+        // Rule 7: INVISIBLE_PATIENT hidden from the patient for one month after the deposit.
+        if (filter.InvisibleToPatientHiddenAfter is { } hiddenAfter)
+        {
+            var cutOff = hiddenAfter.UtcDateTime;
+            parts.Add(r => !r.IsInvisibleToPatient || r.DepositedAt <= cutOff);
+        }
+
+        return Predicates.And(parts.ToArray());
+    }
+}
