@@ -12,7 +12,7 @@ namespace DmpApi.Access;
 /// without one. A record's decision is taken on first use from its Patient and active Consents as stored now, and kept
 /// for the request only, so a revoked Consent takes effect on the next request.
 /// </summary>
-public sealed class AccessScope(Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now)
+public sealed class AccessScope(Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now, Action<string>? recordDecided = null)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
 
@@ -21,8 +21,17 @@ public sealed class AccessScope(Requester requester, DmpDbContext db, DocumentVi
     public DateTimeOffset Now { get; } = now;
 
     /// <summary>The read decision on a record (DMP-RULES §2 rules 1–4, 8); null when no such record exists.</summary>
-    public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct) =>
-        await DirectivesAsync(patientId, ct) is { } record ? RecordAccessRules.Decide(Requester, record, Now) : null;
+    public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct)
+    {
+        if (await DirectivesAsync(patientId, ct) is not { } record)
+        {
+            return null;
+        }
+
+        // The audit trail files the request under the record it was decided on, allowed or denied (DMP-RULES §4).
+        recordDecided?.Invoke(patientId);
+        return RecordAccessRules.Decide(Requester, record, Now);
+    }
 
     /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>
     public async Task<bool> RequireReadAsync(string patientId, CancellationToken ct)

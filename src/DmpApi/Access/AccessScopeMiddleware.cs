@@ -1,3 +1,4 @@
+using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using Hl7.Fhir.Model;
@@ -16,8 +17,9 @@ public sealed class AccessScopeMiddleware(RequestDelegate next)
         {
             var clock = context.RequestServices.GetRequiredService<TimeProvider>();
             var services = context.RequestServices;
+            var audit = context.AuditScope();
             context.Features.Set(new AccessScope(requester, services.GetRequiredService<DmpApi.Storage.DmpDbContext>(),
-                services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow()));
+                services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow(), patientId => audit?.PatientId ??= patientId));
         }
 
         return next(context);

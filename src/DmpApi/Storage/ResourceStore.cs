@@ -108,6 +108,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             throw FhirException.NotFound(resource.TypeName, resource.Id);
         }
 
+        RequireAuthorOfDocument(scope, current);
         if (expectedVersion is { } expected && expected != current.VersionId)
         {
             throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
@@ -129,6 +130,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             return false;
         }
 
+        RequireAuthorOfDocument(scope, current);
         if (current.PatientId is { } patientId)
         {
             await scope.RequireWriteAsync(patientId, declaresOwnPermit: false, ct);
@@ -271,6 +273,20 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     /// <summary>DMP-RULES §2 rules 5–8 on one stored version (documents only; a deleted version shows as deleted).</summary>
     private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) =>
         row.ResourceType != "DocumentReference" || stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct);
+
+    /// <summary>
+    /// DMP-RULES §3: only the depositing professional changes or deletes a document (the patient's masking goes
+    /// through the same door until JSON Patch lands: a patient may update their record's documents).
+    /// </summary>
+    private static void RequireAuthorOfDocument(AccessScope scope, ResourceRow current)
+    {
+        if (current.ResourceType == "DocumentReference" && scope.Requester.Kind == Auth.RequesterKind.Professional
+            && current.DepositorIdNatPs != scope.Requester.IdNatPs)
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                "Only the professional who deposited this document may replace, archive or delete it.");
+        }
+    }
 
     /// <summary>DMP-RULES §3: who may open a record, and who may add to or change one.</summary>
     private static async Task RequireWriteAsync(AccessScope scope, Resource resource, string patientId, bool opensRecord, CancellationToken ct)

@@ -410,6 +410,24 @@ public sealed class AuditTrailTests(TestStore store) : StoreFixture(store)
 
     private static List<AuditEvent> Events(Bundle bundle) => [.. bundle.Entry.Select(e => e.Resource).OfType<AuditEvent>()];
 
+    [Test]
+    public async Task A_read_denied_by_the_access_rules_is_traced_in_the_record_it_was_denied_on()
+    {
+        var patient = await CreatePatientAsync();
+        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
+
+        var response = await Fhir.As(Tokens.Professional("810008888888")).GetAsync($"fhir/DocumentReference/{document.Id}");
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Forbidden), response.ToString());
+        var record = await LastAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(record.PatientId, Is.EqualTo(patient.Id));
+            Assert.That(record.Outcome, Is.EqualTo(4));
+            Assert.That(record.IdNatPs, Is.EqualTo("810008888888"));
+        });
+    }
+
     private Task<int> CountAsync() => WithDbAsync(db => db.AuditRecords.CountAsync());
 
     private Task<AuditRecord> LastAsync() => WithDbAsync(db => db.AuditRecords.AsNoTracking().OrderByDescending(r => r.Id).FirstAsync());

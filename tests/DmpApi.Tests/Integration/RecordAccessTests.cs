@@ -173,4 +173,25 @@ public sealed class RecordAccessTests(TestStore store) : StoreFixture(store)
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Forbidden), response.ToString());
     }
+
+    [Test]
+    public async Task Only_the_depositing_professional_may_change_or_delete_a_document()
+    {
+        var builder = new PatientBuilder();
+        var patient = await CreatePatientAsync(builder);
+        await Fhir.As(Tokens.Patient(builder.Ins!)).CreatedAsync(ConsentBuilder.For(patient).Permitting(OtherDoctor).Build());
+        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
+        var asOther = Fhir.As(Tokens.Professional(OtherDoctor));
+
+        var update = await asOther.UpdateAsync(document);
+        var delete = await asOther.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        var byAuthor = await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(update.Status, Is.EqualTo(HttpStatusCode.Forbidden), update.ToString());
+            Assert.That(delete.Status, Is.EqualTo(HttpStatusCode.Forbidden), delete.ToString());
+            Assert.That(byAuthor.Status, Is.EqualTo(HttpStatusCode.NoContent), byAuthor.ToString());
+        });
+    }
 }
