@@ -1,6 +1,7 @@
 using System.Net;
 using DmpApi.Auth;
 using DmpApi.Fhir;
+using DmpApi.Notifications;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,7 @@ namespace DmpApi.Access;
 /// without one. A record's decision is taken on first use from its Patient and active Consents as stored now, and kept
 /// for the request only, so a revoked Consent takes effect on the next request.
 /// </summary>
-public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOffset now)
+public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOffset now, AccessNotifier? notifier = null)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
 
@@ -21,8 +22,23 @@ public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOf
     public DateTimeOffset Now { get; } = now;
 
     /// <summary>The read decision on a record (DMP-RULES §2 rules 1–4, 8); null when no such record exists.</summary>
-    public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct) =>
-        await DirectivesAsync(patientId, ct) is { } record ? RecordAccessRules.Decide(Requester, record, Now) : null;
+    public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct)
+    {
+        if (await DirectivesAsync(patientId, ct) is not { } record)
+        {
+            return null;
+        }
+
+        var decision = RecordAccessRules.Decide(Requester, record, Now);
+        // DMP-RULES §4, CSP R1111-48: an allowed access by a professional notifies the patient (first access, every
+        // emergency access, the médecins traitants too); the notifier handles each record once per request and never throws.
+        if (notifier is not null && decision.IsAllowed)
+        {
+            await notifier.AccessedAsync(Requester, patientId, record, decision);
+        }
+
+        return decision;
+    }
 
     /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>
     public async Task<bool> RequireReadAsync(string patientId, CancellationToken ct)

@@ -15,7 +15,8 @@ public sealed class AccessScopeMiddleware(RequestDelegate next)
         if (context.Features.Get<Requester>() is { } requester)
         {
             var clock = context.RequestServices.GetRequiredService<TimeProvider>();
-            context.Features.Set(new AccessScope(requester, context.RequestServices.GetRequiredService<DmpApi.Storage.DmpDbContext>(), clock.GetUtcNow()));
+            context.Features.Set(new AccessScope(requester, context.RequestServices.GetRequiredService<DmpApi.Storage.DmpDbContext>(), clock.GetUtcNow(),
+                context.RequestServices.GetService<DmpApi.Notifications.AccessNotifier>()));
         }
 
         return next(context);
