@@ -31,11 +31,8 @@ public sealed class AccessScope(Requester requester, DmpDbContext db, DateTimeOf
 
         var decision = RecordAccessRules.Decide(Requester, record, Now);
         // DMP-RULES §4, CSP R1111-48: an allowed access by a professional notifies the patient (first access, every
-        // emergency access, the médecins traitants too); the notifier handles each record once per request and never throws.
-        if (notifier is not null && decision.IsAllowed)
-        {
-            await notifier.AccessedAsync(Requester, patientId, record, decision);
-        }
+        // emergency access, the médecins traitants too); recorded here, written by AccessScopeMiddleware after the endpoint.
+        notifier?.Accessed(Requester, patientId, record, decision);
 
         return decision;
     }

@@ -10,16 +10,29 @@ namespace DmpApi.Access;
 /// </summary>
 public sealed class AccessScopeMiddleware(RequestDelegate next)
 {
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<Requester>() is { } requester)
+        if (context.Features.Get<Requester>() is not { } requester)
         {
-            var clock = context.RequestServices.GetRequiredService<TimeProvider>();
-            context.Features.Set(new AccessScope(requester, context.RequestServices.GetRequiredService<DmpApi.Storage.DmpDbContext>(), clock.GetUtcNow(),
-                context.RequestServices.GetService<DmpApi.Notifications.AccessNotifier>()));
+            await next(context);
+            return;
         }
 
-        return next(context);
+        var clock = context.RequestServices.GetRequiredService<TimeProvider>();
+        var notifier = context.RequestServices.GetService<DmpApi.Notifications.AccessNotifier>();
+        context.Features.Set(new AccessScope(requester, context.RequestServices.GetRequiredService<DmpApi.Storage.DmpDbContext>(), clock.GetUtcNow(), notifier));
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            // DMP-RULES §4: notifications of the accesses decided, once the endpoint's own transaction is over.
+            if (notifier is not null)
+            {
+                await notifier.FlushAsync();
+            }
+        }
     }
 }
 
