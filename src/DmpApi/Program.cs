@@ -3,6 +3,7 @@ using DmpApi.Access;
 using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Endpoints;
+using DmpApi.Notifications;
 using DmpApi.OpenApi;
 using DmpApi.Storage;
 
@@ -17,6 +18,7 @@ builder.Services.AddFhirApi();
 builder.Services.AddAccessRules();
 builder.Services.AddDmpAuthentication(builder.Configuration);
 builder.Services.AddAuditTrail();
+builder.Services.AddPatientNotifications();
 builder.Services.AddFhirOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 10 * 1024 * 1024);

@@ -1,6 +1,7 @@
 using System.Net;
 using DmpApi.Auth;
 using DmpApi.Fhir;
+using DmpApi.Notifications;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,9 @@ namespace DmpApi.Access;
 /// without one. A record's decision is taken on first use from its Patient and active Consents as stored now, and kept
 /// for the request only, so a revoked Consent takes effect on the next request.
 /// </summary>
-public sealed class AccessScope(Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now, Action<string>? recordDecided = null)
+public sealed class AccessScope(
+    Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now,
+    Action<string>? recordDecided = null, AccessNotifier? notifier = null)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
 
@@ -30,7 +33,12 @@ public sealed class AccessScope(Requester requester, DmpDbContext db, DocumentVi
 
         // The audit trail files the request under the record it was decided on, allowed or denied (DMP-RULES §4).
         recordDecided?.Invoke(patientId);
-        return RecordAccessRules.Decide(Requester, record, Now);
+        var decision = RecordAccessRules.Decide(Requester, record, Now);
+        // DMP-RULES §4, CSP R1111-48: an allowed access by a professional notifies the patient (first access, every
+        // emergency access, the médecins traitants too); recorded here, written by AccessScopeMiddleware after the endpoint.
+        notifier?.Accessed(Requester, patientId, record, decision);
+
+        return decision;
     }
 
     /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>

@@ -11,18 +11,32 @@ namespace DmpApi.Access;
 /// </summary>
 public sealed class AccessScopeMiddleware(RequestDelegate next)
 {
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<Requester>() is { } requester)
+        if (context.Features.Get<Requester>() is not { } requester)
         {
-            var clock = context.RequestServices.GetRequiredService<TimeProvider>();
-            var services = context.RequestServices;
-            var audit = context.AuditScope();
-            context.Features.Set(new AccessScope(requester, services.GetRequiredService<DmpApi.Storage.DmpDbContext>(),
-                services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow(), patientId => audit?.PatientId ??= patientId));
+            await next(context);
+            return;
         }
 
-        return next(context);
+        var services = context.RequestServices;
+        var clock = services.GetRequiredService<TimeProvider>();
+        var notifier = services.GetService<DmpApi.Notifications.AccessNotifier>();
+        var audit = context.AuditScope();
+        context.Features.Set(new AccessScope(requester, services.GetRequiredService<DmpApi.Storage.DmpDbContext>(),
+            services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow(), patientId => audit?.PatientId ??= patientId, notifier));
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            // DMP-RULES §4: notifications of the accesses decided, once the endpoint's own transaction is over.
+            if (notifier is not null)
+            {
+                await notifier.FlushAsync();
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using DmpApi.Audit;
 using DmpApi.Fhir;
+using DmpApi.Notifications;
 using DmpApi.Search;
 using Hl7.Fhir.Model;
 
@@ -95,6 +96,7 @@ public static class CapabilityStatementEndpoint
             Interaction = [new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read }],
         });
         rest.Resource.Add(AuditEventEndpoints.Capability());
+        rest.Resource.Add(CommunicationEndpoints.Capability());
         statement.Rest.Add(rest);
         return statement;
     }

@@ -1,6 +1,7 @@
 using DmpApi.Audit;
 using DmpApi.Documents;
 using DmpApi.Fhir;
+using DmpApi.Notifications;
 using DmpApi.Patients;
 using DmpApi.Search;
 using DmpApi.Storage;
@@ -42,6 +43,7 @@ public static class FhirEndpoints
 
         fhir.MapBinaryEndpoints();
         fhir.MapAuditEventEndpoints();
+        fhir.MapCommunicationEndpoints();
         return fhir;
     }
 

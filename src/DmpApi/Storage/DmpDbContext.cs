@@ -1,4 +1,5 @@
 using DmpApi.Audit;
+using DmpApi.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Storage;
@@ -14,6 +15,7 @@ public abstract class DmpDbContext(DbContextOptions options) : DbContext(options
     public DbSet<PatientIdentityRow> PatientIdentities => Set<PatientIdentityRow>();
     public DbSet<BinaryRow> Binaries => Set<BinaryRow>();
     public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
+    public DbSet<NotificationRecord> Notifications => Set<NotificationRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DmpDbContext).Assembly);
