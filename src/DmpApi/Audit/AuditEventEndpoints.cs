@@ -55,28 +55,9 @@ public static class AuditEventEndpoints
     }
 
     /// <summary>AuditEvent in the CapabilityStatement: read and search-type only (the trail is written by the server alone).</summary>
-    public static CapabilityStatement.ResourceComponent Capability()
-    {
-        var resource = new CapabilityStatement.ResourceComponent
-        {
-            Type = ResourceType,
-            Documentation = "Access traces (IHE BALP shape), read-only: the patient reads those of their own record (CSP L1111-19); professionals cannot.",
-            Versioning = CapabilityStatement.ResourceVersionPolicy.NoVersion,
-            ReadHistory = false,
-            UpdateCreate = false,
-            Interaction =
-            [
-                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
-            ],
-        };
-        foreach (var (name, type, description, _) in Parameters)
-        {
-            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = name, Type = type, Documentation = description });
-        }
-
-        return resource;
-    }
+    public static CapabilityStatement.ResourceComponent Capability() =>
+        CapabilityStatementEndpoint.ReadOnlyResource(ResourceType, "Access traces (IHE BALP shape), read-only: the patient reads those of their own record (CSP L1111-19); professionals cannot.",
+            Parameters.Select(p => (p.Name, p.Type, p.Description)));
 
     private static async Task<FhirResult> ReadAsync(string id, HttpContext http, DmpDbContext db, CancellationToken ct)
     {

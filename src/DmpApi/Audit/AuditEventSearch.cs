@@ -35,7 +35,7 @@ internal sealed class AuditEventSearch
             switch (name)
             {
                 case "patient":
-                    patient = patient is null ? PatientIdOf(value) : throw FhirException.BadRequest("patient may be given once: traces are searched one record at a time.");
+                    patient = patient is null ? PatientReferences.IdOf(value) : throw FhirException.BadRequest("patient may be given once: traces are searched one record at a time.");
                     break;
                 case "date":
                     search._dates.Add(Date(value));
@@ -127,18 +127,6 @@ internal sealed class AuditEventSearch
         ? query.OrderByDescending(r => r.RecordedAt).ThenByDescending(r => r.Id)
         : query.OrderBy(r => r.RecordedAt).ThenBy(r => r.Id);
 
-    private static string PatientIdOf(string value)
-    {
-        var trimmed = value.Trim();
-        if (SearchIndexer.ParseReference(trimmed) is var (type, id))
-        {
-            return type == "Patient" ? id : throw FhirException.BadRequest($"patient must name a Patient; got '{value}'.");
-        }
-
-        return trimmed.Length is > 0 and <= 64 && !trimmed.Contains('/') && !trimmed.Contains(',')
-            ? trimmed
-            : throw FhirException.BadRequest($"patient must be Patient/{{id}} or {{id}}, one record; got '{value}'.");
-    }
 
     private static (string Prefix, FhirDateRange Range) Date(string value)
     {

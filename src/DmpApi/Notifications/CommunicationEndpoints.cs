@@ -56,28 +56,9 @@ public static class CommunicationEndpoints
     }
 
     /// <summary>Communication in the CapabilityStatement: read and search-type only (the server alone sends notifications).</summary>
-    public static CapabilityStatement.ResourceComponent Capability()
-    {
-        var resource = new CapabilityStatement.ResourceComponent
-        {
-            Type = ResourceType,
-            Documentation = "Notifications to the patient (DMP-RULES §4), read-only: the patient reads those of their own record; professionals cannot.",
-            Versioning = CapabilityStatement.ResourceVersionPolicy.NoVersion,
-            ReadHistory = false,
-            UpdateCreate = false,
-            Interaction =
-            [
-                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
-            ],
-        };
-        foreach (var (name, type, description) in Parameters)
-        {
-            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = name, Type = type, Documentation = description });
-        }
-
-        return resource;
-    }
+    public static CapabilityStatement.ResourceComponent Capability() =>
+        CapabilityStatementEndpoint.ReadOnlyResource(ResourceType, "Notifications to the patient (DMP-RULES §4), read-only: the patient reads those of their own record; professionals cannot.",
+            Parameters);
 
     /// <summary>The FHIR view of a notification. CSP R1111-53: an unannounced document is never named, not even by id.</summary>
     public static Communication ToResource(NotificationRecord row)
@@ -148,7 +129,7 @@ public static class CommunicationEndpoints
             switch (name)
             {
                 case "patient":
-                    if (PatientIdOf(value) != own)
+                    if (PatientReferences.IdOf(value) != own)
                     {
                         throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
                             "A patient reads the notifications of their own record only (DMP-RULES §4): use patient=Patient/{your record's id}.");
@@ -214,18 +195,6 @@ public static class CommunicationEndpoints
         }
     }
 
-    private static string PatientIdOf(string value)
-    {
-        var trimmed = value.Trim();
-        if (SearchIndexer.ParseReference(trimmed) is var (type, id))
-        {
-            return type == "Patient" ? id : throw FhirException.BadRequest($"patient must name a Patient; got '{value}'.");
-        }
-
-        return trimmed.Length is > 0 and <= 64 && !trimmed.Contains('/') && !trimmed.Contains(',')
-            ? trimmed
-            : throw FhirException.BadRequest($"patient must be Patient/{{id}} or {{id}}, one record; got '{value}'.");
-    }
 
     /// <summary>The patient's own record, found by the INS of their token. DMP-RULES §4: professionals cannot read notifications.</summary>
     private static async Task<string> OwnRecordAsync(HttpContext http, DmpDbContext db, CancellationToken ct)

@@ -45,4 +45,18 @@ public static class PatientReferences
         reference.Reference = $"Patient/{patientId}";
         return patientId;
     }
+
+    /// <summary>The one record a `patient` search value names (`Patient/{id}` or `{id}`); 400 otherwise.</summary>
+    public static string IdOf(string value)
+    {
+        var trimmed = value.Trim();
+        if (SearchIndexer.ParseReference(trimmed) is var (type, id))
+        {
+            return type == "Patient" ? id : throw FhirException.BadRequest($"patient must name a Patient; got '{value}'.");
+        }
+
+        return trimmed.Length is > 0 and <= 64 && !trimmed.Contains('/') && !trimmed.Contains(',')
+            ? trimmed
+            : throw FhirException.BadRequest($"patient must be Patient/{{id}} or {{id}}, one record; got '{value}'.");
+    }
 }
