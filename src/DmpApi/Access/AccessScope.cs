@@ -108,6 +108,22 @@ public sealed class AccessScope(
         return filter.Matches(DocumentFacts.From(document, row.DepositorIdNatPs, deposited));
     }
 
+    /// <summary>
+    /// The record a patient reads as their own (traces, notifications: DMP-RULES §4), found by the INS of their token;
+    /// professionals are refused whatever their scopes.
+    /// </summary>
+    public async Task<string> PatientsOwnRecordAsync(string refusedToProfessionals, string whenNoRecord, CancellationToken ct)
+    {
+        if (Requester.Kind != RequesterKind.Patient || Requester.Ins is null)
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, refusedToProfessionals);
+        }
+
+        var ins = DmpApi.Patients.Ins.Normalize(Requester.Ins);
+        return await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct)
+            ?? throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, whenNoRecord);
+    }
+
     /// <summary>Forgets what was read of a record, after this request changed its Patient or Consents.</summary>
     public void Invalidate(string patientId) => _records.Remove(patientId);
 

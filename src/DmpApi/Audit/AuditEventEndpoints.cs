@@ -61,7 +61,7 @@ public static class AuditEventEndpoints
 
     private static async Task<FhirResult> ReadAsync(string id, HttpContext http, DmpDbContext db, CancellationToken ct)
     {
-        var own = await OwnRecordAsync(http, db, ct);
+        var own = await OwnRecordAsync(http, ct);
         TracedIn(http, own);
         // Another record's trace answers as one that does not exist (DMP-RULES §2: hidden and absent look the same).
         var row = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var key)
@@ -72,7 +72,7 @@ public static class AuditEventEndpoints
 
     private static async Task<FhirResult> SearchAsync(HttpContext http, DmpDbContext db, PageTokens tokens, IOptions<SearchOptions> options, CancellationToken ct)
     {
-        var own = await OwnRecordAsync(http, db, ct);
+        var own = await OwnRecordAsync(http, ct);
         var requester = http.GetRequester();
         var parameters = http.Request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))).ToList();
         var offset = 0;
@@ -131,19 +131,8 @@ public static class AuditEventEndpoints
     /// The record whose traces the requester may read: a patient's own, found by the INS of their token. DMP-RULES §4:
     /// professionals cannot read traces, whatever their scopes.
     /// </summary>
-    private static async Task<string> OwnRecordAsync(HttpContext http, DmpDbContext db, CancellationToken ct)
-    {
-        var requester = http.GetAccessScope().Requester;
-        if (requester.Kind != RequesterKind.Patient || requester.Ins is null)
-        {
-            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "Professionals cannot read access traces (DMP-RULES §4): only the patient reads who accessed their record (CSP L1111-19).");
-        }
-
-        var ins = Ins.Normalize(requester.Ins);
-        var own = await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct)
-            ?? throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "No record is open for the INS of this token, so there are no access traces to read.");
-        return own;
-    }
+    private static Task<string> OwnRecordAsync(HttpContext http, CancellationToken ct) =>
+        http.GetAccessScope().PatientsOwnRecordAsync(
+            "Professionals cannot read access traces (DMP-RULES §4): only the patient reads who accessed their record (CSP L1111-19).",
+            "No record is open for the INS of this token, so there are no access traces to read.", ct);
 }

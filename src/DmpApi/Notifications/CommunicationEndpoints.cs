@@ -99,7 +99,7 @@ public static class CommunicationEndpoints
 
     private static async Task<FhirResult> ReadAsync(string id, HttpContext http, DmpDbContext db, CancellationToken ct)
     {
-        var own = await OwnRecordAsync(http, db, ct);
+        var own = await OwnRecordAsync(http, ct);
         TracedIn(http, own);
         // Another record's notification answers as one that does not exist (DMP-RULES §2: hidden and absent look the same).
         var row = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var key)
@@ -110,7 +110,7 @@ public static class CommunicationEndpoints
 
     private static async Task<FhirResult> SearchAsync(HttpContext http, DmpDbContext db, PageTokens tokens, IOptions<SearchOptions> options, CancellationToken ct)
     {
-        var own = await OwnRecordAsync(http, db, ct);
+        var own = await OwnRecordAsync(http, ct);
         var requester = http.GetRequester();
         var parameters = http.Request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))).ToList();
         var offset = 0;
@@ -197,18 +197,8 @@ public static class CommunicationEndpoints
 
 
     /// <summary>The patient's own record, found by the INS of their token. DMP-RULES §4: professionals cannot read notifications.</summary>
-    private static async Task<string> OwnRecordAsync(HttpContext http, DmpDbContext db, CancellationToken ct)
-    {
-        var requester = http.GetAccessScope().Requester;
-        if (requester.Kind != RequesterKind.Patient || requester.Ins is null)
-        {
-            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "Professionals cannot read notifications (DMP-RULES §4): they are addressed to the patient.");
-        }
-
-        var ins = Ins.Normalize(requester.Ins);
-        return await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct)
-            ?? throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "No record is open for the INS of this token, so there are no notifications to read.");
-    }
+    private static Task<string> OwnRecordAsync(HttpContext http, CancellationToken ct) =>
+        http.GetAccessScope().PatientsOwnRecordAsync(
+            "Professionals cannot read notifications (DMP-RULES §4): they are addressed to the patient.",
+            "No record is open for the INS of this token, so there are no notifications to read.", ct);
 }
