@@ -25,7 +25,7 @@ internal static class Commands
 #endif
     };
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "migrate" or "token";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "migrate" or "token" or "seed";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -34,6 +34,7 @@ internal static class Commands
         return args[0] switch
         {
             "migrate" => await MigrateAsync(builder),
+            "seed" => await Storage.Seeding.SeedCommand.RunAsync(builder, args[1..]),
             _ => Token(builder.Configuration, args[1..]),
         };
     }

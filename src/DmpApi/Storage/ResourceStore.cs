@@ -23,6 +23,9 @@ public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string base
     public List<PatientIdentityRow>? Identities { get; set; }
 }
 
+/// <summary>One version ready to save: its row, index rows (pointing at the row), binaries and INS identities.</summary>
+internal sealed record StagedVersion(ResourceRow Row, List<SearchIndexRow> IndexRows, List<BinaryRow> Binaries, List<PatientIdentityRow>? Identities, StoredResource Stored);
+
 /// <summary>The business rules of one resource type, applied before every create or update (FHIR 422 when broken).</summary>
 public interface IResourceRules
 {
@@ -161,6 +164,40 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
     private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
     {
+        var staged = await StageVersionAsync(scope, resource, version, baseUrl, previous, ct, checkAccess);
+        if (previous is not null)
+        {
+            if (previous.PatientId != staged.Row.PatientId)
+            {
+                throw FhirException.Unprocessable($"A {staged.Stored.ResourceType} cannot move to another patient's record; create it in that record instead.");
+            }
+
+            await SupersedeAsync(previous, ct);
+        }
+
+        db.Resources.Add(staged.Row);
+        foreach (var entry in staged.IndexRows)
+        {
+            db.Add(entry);
+        }
+
+        db.Binaries.AddRange(staged.Binaries);
+        if (staged.Identities is { } identities)
+        {
+            await db.PatientIdentities.Where(p => p.PatientId == resource.Id).ExecuteDeleteAsync(ct);
+            db.PatientIdentities.AddRange(identities);
+        }
+
+        await SaveAsync(staged.Stored.ResourceType, staged.Stored.Id, previous?.VersionId, ct);
+        return staged.Stored;
+    }
+
+    /// <summary>
+    /// Everything a version writes, built but not yet saved: the resource's rules applied (and the write access checked),
+    /// the row with its access columns, its index rows, binaries and identities. Seeding saves many of these at once.
+    /// </summary>
+    internal async Task<StagedVersion> StageVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
+    {
         var type = resource.TypeName;
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         var now = Now();
@@ -173,16 +210,6 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         if (checkAccess && patientId is not null)
         {
             await RequireWriteAsync(scope, resource, patientId, opensRecord: previous is null && resource is Patient, ct);
-        }
-
-        if (previous is not null)
-        {
-            if (previous.PatientId != patientId)
-            {
-                throw FhirException.Unprocessable($"A {type} cannot move to another patient's record; create it in that record instead.");
-            }
-
-            await SupersedeAsync(previous, ct);
         }
 
         var row = new ResourceRow
@@ -199,23 +226,14 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             row.IsInvisibleToPatient = labels.Contains(Access.DmpCodes.InvisibleToPatient);
         }
 
-        db.Resources.Add(row);
         var index = indexer.Extract(resource, patientId);
-        foreach (var entry in index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References))
+        var indexRows = index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
+        foreach (var entry in indexRows)
         {
             entry.Resource = row;
-            db.Add(entry);
         }
 
-        db.Binaries.AddRange(write.Binaries);
-        if (write.Identities is { } identities)
-        {
-            await db.PatientIdentities.Where(p => p.PatientId == resource.Id).ExecuteDeleteAsync(ct);
-            db.PatientIdentities.AddRange(identities);
-        }
-
-        await SaveAsync(type, resource.Id, previous?.VersionId, ct);
-        return new StoredResource(type, resource.Id, version, false, now, resource);
+        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, new StoredResource(type, resource.Id, version, false, now, resource));
     }
 
     /// <summary>Marks the previous version superseded; the row count proves no concurrent writer got there first.</summary>
@@ -322,7 +340,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     }
 
     /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
-    private static Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new()
+    internal static Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new()
     {
         Status = Consent.ConsentState.Active,
         Scope = new CodeableConcept(Access.DmpCodes.ConsentScopeSystem, Access.DmpCodes.PatientPrivacyScope),
