@@ -7,7 +7,8 @@
 #
 # `start` prints only shell `export` lines on stdout (progress goes to stderr), so its output can be
 # eval'ed. The server lives entirely in a fresh temp folder (data, log, unix socket) and listens on
-# 127.0.0.1 only; it does not use or touch Debian's own cluster/service. PGTEST_PORT overrides 55432.
+# 127.0.0.1 only; it does not use or touch Debian's own cluster/service. PGTEST_PORT overrides 55432;
+# PGTEST_DURABLE=1 keeps fsync and synchronous commit on (bench/run.sh).
 # Needs Debian's postgresql package (.ci/run installs it when missing).
 set -Eeuo pipefail   # -E: the ERR trap in `start` also fires inside functions
 
@@ -57,10 +58,13 @@ cmd_start() {
   as_pg "$bin/initdb" -D "$dir/data" --auth=trust -U postgres -E UTF8 --locale=C --no-sync >/dev/null
 
   log "starting on 127.0.0.1:$PORT"
-  # fsync etc. off: the data is thrown away, so speed beats durability. More connections than the
+  # fsync etc. off: the data is thrown away, so speed beats durability (PGTEST_DURABLE=1 keeps PostgreSQL's
+  # durable defaults: the benchmark measures commits that are on disk). More connections than the
   # default 100 because each test database gets its own Npgsql pool.
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [[ "${PGTEST_DURABLE:-0}" == 1 ]]; then durability=""; fi
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-    "-c listen_addresses=127.0.0.1 -p $PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+    "-c listen_addresses=127.0.0.1 -p $PORT -k $dir $durability -c max_connections=300" >/dev/null
 
   local i
   for ((i = 0; i < 60; i++)); do

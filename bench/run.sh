@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# DmpApi load benchmark (bench/README.md): builds Release, seeds, starts the API and a bare Kestrel baseline that
+# answers the API's own bytes behind the same JWT validation, drives both with wrk (32 connections, after a warm-up)
+# and writes bench/results/<date>.md plus the short table in bench/README.md.
+#
+#   bench/run.sh                      # everything (SQLite and PostgreSQL, scale at 10,000 and 1,000,000 documents)
+#   BENCH_DATABASES=sqlite BENCH_LARGE_PATIENTS=0 bench/run.sh   # quicker: SQLite only, no 1,000,000 scale run
+#
+# Settings (environment): BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 5), BENCH_CONNECTIONS (32),
+# BENCH_PATIENTS (1000 records × 10 documents), BENCH_LARGE_PATIENTS (100000 × 10; 0 skips the scale run),
+# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"),
+# BENCH_API_PORT (5200), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder.
+set -Eeuo pipefail
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+API_PORT=${BENCH_API_PORT:-5200}
+BASELINE_PORT=${BENCH_BASELINE_PORT:-5201}
+PG_PORT=${BENCH_PG_PORT:-55442}
+DURATION=${BENCH_DURATION:-15}
+WARMUP=${BENCH_WARMUP:-5}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+THREADS=${BENCH_THREADS:-2}
+PATIENTS=${BENCH_PATIENTS:-1000}
+LARGE_PATIENTS=${BENCH_LARGE_PATIENTS:-100000}
+DATABASES=${BENCH_DATABASES:-sqlite postgresql}
+SCALE_DATABASES=${BENCH_SCALE_DATABASES:-sqlite}
+SCENARIOS=${BENCH_SCENARIOS:-read search binary create mix}
+IDNPS=810001234567
+STARTED=$(date -u +%s)
+
+log() { echo "bench [$(date -u +%H:%M:%S)]: $*" >&2; }
+
+WORK=$(mktemp -d /tmp/dmp-bench.XXXXXX)
+SERVER_PID=""
+BASELINE_PID=""
+PGDIR=""
+cleanup() {
+  local pid
+  for pid in $SERVER_PID $BASELINE_PID; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  if [[ -n $PGDIR ]]; then PGTEST_PORT=$PG_PORT "$ROOT/scripts/postgres-test-server.sh" stop "$PGDIR" || true; fi
+  if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# --- What the run needs (a fresh Debian machine with the .NET SDK) -------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v curl >/dev/null || need+=(curl)
+if [[ " $DATABASES $SCALE_DATABASES " == *" postgresql "* ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+log "building Release (API and baseline)"
+dotnet build "$ROOT/src/DmpApi" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
+dotnet build "$BENCH/Baseline" -c Release -nologo -v q >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
+API_DIR=$ROOT/src/DmpApi/bin/Release/net10.0
+BASELINE_DIR=$BENCH/Baseline/bin/Release/net10.0
+
+# Production settings (appsettings.json, Information logging) with a throwaway signing key shared by API, baseline and
+# token; one requester drives the load, so per-requester rate limiting is off (README).
+export ASPNETCORE_ENVIRONMENT=Production
+export Auth__SigningKey="bench-$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+export RateLimits__Enabled=false
+api() { (cd "$API_DIR" && exec dotnet DmpApi.dll "$@"); }
+export BENCH_TOKEN
+BENCH_TOKEN=$(api token practitioner --idnps "$IDNPS" --profession 10 --name "Dr Bench")
+export BENCH_LUA=$BENCH/lua
+
+provider_of() { case $1 in sqlite) echo Sqlite ;; postgresql) echo PostgreSql ;; esac; }
+connection_of() {
+  case $1 in
+    sqlite) echo "Data Source=$WORK/$2.db" ;;
+    postgresql) echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$2;Maximum Pool Size=100" ;;
+  esac
+}
+audit_count() {
+  case $1 in
+    sqlite) sqlite3 "$WORK/$2.db" 'SELECT COUNT(*) FROM "AuditRecords";' ;;
+    postgresql) psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$2" -tAc 'SELECT COUNT(*) FROM "AuditRecords";' ;;
+  esac
+}
+
+wait_for() {
+  local i
+  for ((i = 0; i < 120; i++)); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.5
+  done
+  log "$1 never answered"
+  return 1
+}
+
+seed() {  # db name patients
+  log "seeding $3 records × 10 documents into $1 ($2)"
+  Database__Provider=$(provider_of "$1") ConnectionStrings__Dmp=$(connection_of "$1" "$2") \
+    api seed --patients "$3" --documents-per-patient 10 --ids "$WORK/$2.ids" 2> >(tee "$WORK/$2.seed.log" | tr '\r' '\n' | grep --line-buffered -E '^\[#+\.*\] [0-9,]+/[0-9,]+ records, [0-9,]+ documents' | awk 'NR % 20 == 0' >&2)
+  tr '\r' '\n' <"$WORK/$2.seed.log" | grep '^Seeded' | tail -1 >"$WORK/$2.seeded"
+  log "$(cat "$WORK/$2.seeded")"
+}
+
+start_api() {  # db name
+  (cd "$API_DIR" && Database__Provider=$(provider_of "$1") ConnectionStrings__Dmp=$(connection_of "$1" "$2") \
+    exec dotnet DmpApi.dll --urls "http://127.0.0.1:$API_PORT") >"$WORK/api-$2.log" 2>&1 &
+  SERVER_PID=$!
+  wait_for "http://127.0.0.1:$API_PORT/healthz"
+}
+
+stop_api() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+ROWS=$WORK/rows.tsv
+: >"$ROWS"
+
+# measure TARGET SCENARIO PORT PID DB NAME DOCUMENTS: warm-up, then the measured run; one row in $ROWS.
+measure() {
+  local target=$1 scenario=$2 port=$3 pid=$4 db=$5 name=$6 documents=$7
+  local load before="" after="" audit="-" hwm
+  export BENCH_IDS=$WORK/$name.ids
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  BENCH_SUMMARY=/dev/null wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$port" >/dev/null
+  sleep 1
+  if [[ -n $db ]]; then before=$(audit_count "$db" "$name"); fi
+  echo 5 >"/proc/$pid/clear_refs"   # resets VmHWM: the peak reported is this scenario's
+  BENCH_SUMMARY=$WORK/summary wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$port" >"$WORK/wrk.out"
+  sleep 2   # requests in flight when wrk stopped are still answered, and traced
+  if [[ -n $db ]]; then after=$(audit_count "$db" "$name"); audit=$((after - before)); fi
+  hwm=$(awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$pid/status")
+  local requests rps p50 p99 socket_errors non2xx statuses seconds max
+  # shellcheck disable=SC1091
+  source "$WORK/summary"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$scenario" "$documents" "$rps" "$p50" "$p99" \
+    "$((socket_errors + non2xx))" "$hwm" "$audit" "$requests" "$load" "$statuses" >>"$ROWS"
+  log "$target $scenario ($documents documents): $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $((socket_errors + non2xx)) [$statuses], peak ${hwm} MB, audit $audit for $requests answered, load $load"
+}
+
+# --- Databases ------------------------------------------------------------------------------------------------
+if [[ " $DATABASES $SCALE_DATABASES " == *" postgresql "* ]]; then
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT (fsync and synchronous commit on)"
+  eval "$(PGTEST_PORT=$PG_PORT PGTEST_DURABLE=1 "$ROOT/scripts/postgres-test-server.sh" start)"
+  PGDIR=$PGTEST_DIR
+fi
+
+SMALL_DOCS=$((PATIENTS * 10))
+first=""
+for db in $DATABASES; do
+  name="small_$db"
+  seed "$db" "$name" "$PATIENTS"
+  start_api "$db" "$name"
+  if [[ -z $first ]]; then
+    first=$db
+    # The baseline answers exactly the bytes the API answered here.
+    mkdir -p "$WORK/responses"
+    read -r patient document binary _ < <(grep ' visible$' "$WORK/$name.ids" | head -1)
+    auth=(-H "Authorization: Bearer $BENCH_TOKEN" -H "Accept: application/fhir+json")
+    base=http://127.0.0.1:$API_PORT/fhir
+    curl -sf "${auth[@]}" "$base/DocumentReference/$document" >"$WORK/responses/read.json"
+    curl -sf "${auth[@]}" "$base/DocumentReference?patient=$patient" >"$WORK/responses/search.json"
+    curl -sf "${auth[@]}" "$base/Binary/$binary" >"$WORK/responses/binary.bin"
+    curl -sf "${auth[@]}" -H "Content-Type: application/fhir+json" -X POST "$base/AllergyIntolerance" \
+      -d '{"resourceType":"AllergyIntolerance","code":{"coding":[{"system":"http://snomed.info/sct","code":"300913006"}]},"patient":{"reference":"Patient/'"$patient"'"}}' \
+      >"$WORK/responses/create.json"
+    (cd "$BASELINE_DIR" && Responses__Folder=$WORK/responses exec dotnet Baseline.dll --urls "http://127.0.0.1:$BASELINE_PORT") >"$WORK/baseline.log" 2>&1 &
+    BASELINE_PID=$!
+    wait_for "http://127.0.0.1:$BASELINE_PORT/healthz"
+  fi
+  for scenario in $SCENARIOS; do
+    # Baseline and API back to back, so that each ratio compares runs made under the same machine load.
+    measure baseline "$scenario" "$BASELINE_PORT" "$BASELINE_PID" "" "$name" "-"
+    measure "$db" "$scenario" "$API_PORT" "$SERVER_PID" "$db" "$name" "$SMALL_DOCS"
+  done
+  stop_api
+done
+
+# --- Scale: the search scenario at 10,000 documents (above) and at the large size -------------------------------
+if ((LARGE_PATIENTS > 0)); then
+  for db in $SCALE_DATABASES; do
+    name="large_$db"
+    seed "$db" "$name" "$LARGE_PATIENTS"
+    start_api "$db" "$name"
+    measure baseline search "$BASELINE_PORT" "$BASELINE_PID" "" "$name" "-"
+    measure "$db" search "$API_PORT" "$SERVER_PID" "$db" "$name" "$((LARGE_PATIENTS * 10))"
+    measure "$db" read "$API_PORT" "$SERVER_PID" "$db" "$name" "$((LARGE_PATIENTS * 10))"
+    stop_api
+  done
+fi
+
+ELAPSED=$(($(date -u +%s) - STARTED))
+"$BENCH/report.sh" "$ROWS" "$WORK" "$ELAPSED" "$CONNECTIONS" "$DURATION" "$WARMUP"
