@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the time under a frame goes, from a speedscope file (dotnet-trace convert --format speedscope).
 
-usage: speedscope-callees.py FILE SUBSTRING [DEPTH]
+usage: speedscope-callees.py FILE SUBSTRING [DEPTH]   (a negative DEPTH lists callers instead)
 Prints, for samples whose stack holds a frame containing SUBSTRING, the share of each callee chain DEPTH
 frames below the outermost such frame (inclusive), so a profile can be read without a GUI.
 """
@@ -34,7 +34,11 @@ for prof in doc["profiles"]:
         if hit is None:
             continue
         matched += w
-        under[" > ".join(n[:70] for n in names[hit + 1:hit + 1 + depth]) or "(self)"] += w
+        if depth >= 0:
+            under[" > ".join(n[:70] for n in names[hit + 1:hit + 1 + depth]) or "(self)"] += w
+        else:  # callers: the frames above the innermost match
+            hit = max(i for i, n in enumerate(names) if needle in n)
+            under[" < ".join(n[:70] for n in reversed(names[max(0, hit + depth):hit])) or "(root)"] += w
 print(f"{needle}: {100 * matched / total:.1f}% of all samples")
 for k, w in under.most_common(25):
     print(f"{100 * w / matched:5.1f}%  {k}")
