@@ -12,6 +12,9 @@ public sealed class AccessOptions
     public string HabilitationsFile { get; set; } = DefaultHabilitationsFile;
 
     public string HabilitationsPath => Path.GetFullPath(HabilitationsFile, AppContext.BaseDirectory);
+
+    /// <summary>How many records' directives <see cref="RecordDirectivesCache"/> keeps (each checked against its stamp on every use).</summary>
+    public int RecordCacheSize { get; set; } = 100_000;
 }
 
 /// <summary>At start: the matrix file exists, parses and has well-formed codes, or the application does not start.</summary>

@@ -13,6 +13,7 @@ public static class AccessRulesRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>());
         services.TryAddSingleton(sp => HabilitationMatrix.Load(sp.GetRequiredService<IOptions<AccessOptions>>().Value.HabilitationsPath));
         services.TryAddSingleton<DocumentVisibility>();
+        services.TryAddSingleton<RecordDirectivesCache>();
         return services;
     }
 }

@@ -10,12 +10,13 @@ namespace DmpApi.Access;
 
 /// <summary>
 /// What one requester may see and do in each record, for one request (DESIGN §2): no read method of the store runs
-/// without one. A record's decision is taken on first use from its Patient and active Consents as stored now, and kept
-/// for the request only, so a revoked Consent takes effect on the next request.
+/// without one. A record's decision is taken on first use from its Patient and active Consents as stored now: their
+/// directives come from <see cref="RecordDirectivesCache"/> only when the record's version stamp, read by this request,
+/// is unchanged, so a revoked Consent takes effect on the next request.
 /// </summary>
 public sealed class AccessScope(
     Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now,
-    Action<string>? recordDecided = null, AccessNotifier? notifier = null)
+    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
 
@@ -149,6 +150,18 @@ public sealed class AccessScope(
             return known;
         }
 
+        // The stamp first: directives read after it are at least as new as it says (statements see every earlier commit).
+        var stamp = await db.Resources.AsNoTracking()
+            .Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
+            .GroupBy(r => r.PatientId)
+            .Select(g => new RecordStamp(g.Count(), g.Max(r => r.Id)))
+            .FirstOrDefaultAsync(ct);
+        if (cache is not null && cache.TryGet(patientId, stamp, out var cached))
+        {
+            _records[patientId] = cached;
+            return cached;
+        }
+
         var rows = await db.Resources.AsNoTracking()
             .Where(r => r.PatientId == patientId && r.IsCurrent && !r.IsDeleted && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
             .ToListAsync(ct);
@@ -159,6 +172,12 @@ public sealed class AccessScope(
                 (Patient)ResourceStore.ToStored(patientRow).Resource!,
                 rows.Where(r => r.ResourceType == "Consent").Select(r => (Consent)ResourceStore.ToStored(r).Resource!));
         _records[patientId] = record;
+        if (db.Database.CurrentTransaction is null)
+        {
+            // Inside a write transaction the rows may include what the transaction then rolls back: not shared.
+            cache?.Set(patientId, stamp, record);
+        }
+
         return record;
     }
 

@@ -24,7 +24,8 @@ public sealed class AccessScopeMiddleware(RequestDelegate next)
         var notifier = services.GetService<DmpApi.Notifications.AccessNotifier>();
         var audit = context.AuditScope();
         context.Features.Set(new AccessScope(requester, services.GetRequiredService<DmpApi.Storage.DmpDbContext>(),
-            services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow(), patientId => audit?.PatientId ??= patientId, notifier));
+            services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow(), patientId => audit?.PatientId ??= patientId, notifier,
+            services.GetService<RecordDirectivesCache>()));
         try
         {
             await next(context);

@@ -9,11 +9,37 @@ namespace DmpApi.Notifications;
 /// </summary>
 public sealed class NotificationStore(IServiceScopeFactory scopes)
 {
+    // Keys known to be stored: notifications are never deleted, so "sent" never turns false and this cannot go stale.
+    // It spares a query on every read by a professional already notified about; bounded, then simply started again.
+    private const int KnownSentLimit = 100_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _knownSent = new(StringComparer.Ordinal);
+
     public async Task<bool> IsSentAsync(string key, CancellationToken ct)
     {
+        if (_knownSent.ContainsKey(key))
+        {
+            return true;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
-        return await db.Notifications.AsNoTracking().AnyAsync(n => n.Key == key, ct);
+        var sent = await db.Notifications.AsNoTracking().AnyAsync(n => n.Key == key, ct);
+        if (sent)
+        {
+            KnowSent(key);
+        }
+
+        return sent;
+    }
+
+    private void KnowSent(string key)
+    {
+        if (_knownSent.Count >= KnownSentLimit)
+        {
+            _knownSent.Clear();
+        }
+
+        _knownSent.TryAdd(key, 0);
     }
 
     /// <summary>Inserts the notification; false when one with the same key exists already (a concurrent request or an earlier sweep sent it).</summary>
@@ -25,10 +51,12 @@ public sealed class NotificationStore(IServiceScopeFactory scopes)
         try
         {
             await db.SaveChangesAsync(ct);
+            KnowSent(notification.Key);
             return true;
         }
         catch (DbUpdateException e) when (UniqueViolation.Matches(e))
         {
+            KnowSent(notification.Key);
             return false;
         }
     }
