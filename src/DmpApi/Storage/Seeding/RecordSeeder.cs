@@ -20,7 +20,8 @@ public sealed record SeedPlan(int Patients, int DocumentsPerPatient, int Patient
 public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility visibility, TimeProvider clock)
 {
     public const string BaseUrl = "http://localhost/fhir";
-    private const string OtherIdNatPs = "810009999999";
+    /// <summary>A second professional, permitted on every seeded record, who is not the author of its documents.</summary>
+    public const string OtherPermittedIdNatPs = "810009999999";
 
     private static readonly (string Code, string Display)[] DocumentTypes =
     [
@@ -143,7 +144,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
         };
         var opening = ResourceStore.OpeningPermit(patient.Id, plan.IdNatPs, now.UtcDateTime);
         opening.Id = NewId();
-        var otherPermit = ResourceStore.OpeningPermit(patient.Id, OtherIdNatPs, now.UtcDateTime);
+        var otherPermit = ResourceStore.OpeningPermit(patient.Id, OtherPermittedIdNatPs, now.UtcDateTime);
         otherPermit.Id = NewId();
         otherPermit.Provision!.Period = new Period { Start = now.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), End = now.AddYears(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
         var allergy = new AllergyIntolerance
