@@ -15,12 +15,12 @@ table() {
     want == "" || $1 == want {
       ratio = (base[$2] > 0) ? sprintf("%.1f%%", 100 * $4 / base[$2]) : "-"
       check = ($9 == "-") ? "-" : (($9 >= $10 && $9 - $10 <= '"$CONNECTIONS"') ? "yes" : "NO")
-      printf "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %.0f | %s | %s | %s / %s (%s) | %s |\n",
-        $1, $2, $3, $4, $5, $6, $7, base[$2], ratio, $8, $9, $10, check, $11
+      printf "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %.0f | %s | %s | %s | %s / %s (%s) | %s |\n",
+        $1, $2, $3, $4, $5, $6, $7, base[$2], ratio, $13, $8, $9, $10, check, $11
     }' "$ROWS"
 }
-HEADER='| Database | Scenario | Documents | req/s | p50 ms | p99 ms | Errors | Baseline req/s | Ratio | Peak MB | Audit records / answered | Load |
-|---|---|---|---|---|---|---|---|---|---|---|---|'
+HEADER='| Database | Scenario | Documents | req/s | p50 ms | p99 ms | Errors | Baseline req/s | Ratio | Server CPU ms/request | Peak MB | Audit records / answered | Load |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|'
 
 # The targets of bench/README.md, on SQLite.
 targets() {
@@ -73,6 +73,14 @@ targets() {
   echo "Audit records / answered: records committed during the measured run vs responses wrk counted; requests still in"
   echo "flight when wrk stops are answered and traced after it stopped counting, so up to $CONNECTIONS more records is exact."
   echo "Peak MB: the server's VmHWM (peak resident memory), reset before each measured run."
+  echo "Server CPU ms/request: the server process's user + system CPU time during the measured run ÷ responses counted;"
+  echo "other processes' load barely moves it."
+  echo
+  echo "### Every run, baseline included"
+  echo
+  echo "| Server | Scenario | req/s | p50 ms | p99 ms | Server CPU ms/request |"
+  echo "|---|---|---|---|---|---|"
+  awk -F'\t' '{ printf "| %s | %s | %.0f | %.2f | %.2f | %s |\n", $1, $2, $4, $5, $6, $13 }' "$ROWS"
   echo
   echo "Status codes per run: $(awk -F'\t' '{ printf "%s/%s: %s; ", $1, $2, $12 }' "$ROWS")"
 } >"$OUT"
@@ -85,10 +93,10 @@ short=$(mktemp)
   echo
   targets
   echo
-  echo "| Database | Scenario | Documents | req/s | p50 ms | p99 ms | Ratio to baseline | Peak MB |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| Database | Scenario | Documents | req/s | p50 ms | p99 ms | Ratio to baseline | Server CPU ms/request | Peak MB |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   awk -F'\t' '$1 == "baseline" { base[$2] = $4; next }
-    { printf "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %s |\n", $1, $2, $3, $4, $5, $6, (base[$2] > 0) ? sprintf("%.1f%%", 100 * $4 / base[$2]) : "-", $8 }' "$ROWS"
+    { printf "| %s | %s | %s | %.0f | %.2f | %.2f | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, (base[$2] > 0) ? sprintf("%.1f%%", 100 * $4 / base[$2]) : "-", $13, $8 }' "$ROWS"
   echo "<!-- /results -->"
 } >"$short"
 if grep -q '<!-- results' "$BENCH/README.md" 2>/dev/null; then

@@ -134,16 +134,22 @@ measure() {
   sleep 1
   if [[ -n $db ]]; then before=$(audit_count "$db" "$name"); fi
   echo 5 >"/proc/$pid/clear_refs"   # resets VmHWM: the peak reported is this scenario's
+  local ticks0 ticks1
+  ticks0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")   # server CPU time (user + system), in clock ticks
   BENCH_SUMMARY=$WORK/summary wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$port" >"$WORK/wrk.out"
   sleep 2   # requests in flight when wrk stopped are still answered, and traced
   if [[ -n $db ]]; then after=$(audit_count "$db" "$name"); audit=$((after - before)); fi
   hwm=$(awk '/VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$pid/status")
+  ticks1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
   local requests rps p50 p99 socket_errors non2xx statuses seconds max
   # shellcheck disable=SC1091
   source "$WORK/summary"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$scenario" "$documents" "$rps" "$p50" "$p99" \
-    "$((socket_errors + non2xx))" "$hwm" "$audit" "$requests" "$load" "$statuses" >>"$ROWS"
-  log "$target $scenario ($documents documents): $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $((socket_errors + non2xx)) [$statuses], peak ${hwm} MB, audit $audit for $requests answered, load $load"
+  # Server CPU per answered request: a figure that other processes' load barely moves (it includes the in-flight tail).
+  local cpu_ms
+  cpu_ms=$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", n > 0 ? 1000 * t / hz / n : 0 }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$scenario" "$documents" "$rps" "$p50" "$p99" \
+    "$((socket_errors + non2xx))" "$hwm" "$audit" "$requests" "$load" "$statuses" "$cpu_ms" >>"$ROWS"
+  log "$target $scenario ($documents documents): $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $((socket_errors + non2xx)) [$statuses], peak ${hwm} MB, audit $audit for $requests answered, server CPU $cpu_ms ms/request, load $load"
 }
 
 # --- Databases ------------------------------------------------------------------------------------------------
@@ -183,6 +189,10 @@ for db in $DATABASES; do
   done
   stop_api
 done
+if [[ -n $PGDIR && " $SCALE_DATABASES " != *" postgresql "* ]]; then
+  PGTEST_PORT=$PG_PORT "$ROOT/scripts/postgres-test-server.sh" stop "$PGDIR" || true
+  PGDIR=""
+fi
 
 # --- Scale: the search scenario at 10,000 documents (above) and at the large size -------------------------------
 if ((LARGE_PATIENTS > 0)); then
