@@ -9,7 +9,9 @@
 # Settings (environment): BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 5), BENCH_CONNECTIONS (32),
 # BENCH_PATIENTS (1000 records × 10 documents), BENCH_LARGE_PATIENTS (100000 × 10; 0 skips the scale run),
 # BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"),
-# BENCH_API_PORT (5200), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder.
+# BENCH_API_PORT (5200), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder,
+# BENCH_LARGE_SQLITE=/path/large_sqlite.db reuses a SQLite database seeded earlier by the same seed command (its ids
+# file, written by --ids, next to it as large_sqlite.ids; its seed log as seed.log) instead of seeding the large one.
 set -Eeuo pipefail
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -76,16 +78,19 @@ export BENCH_TOKEN
 BENCH_TOKEN=$(api token practitioner --idnps "$IDNPS" --profession 10 --name "Dr Bench")
 export BENCH_LUA=$BENCH/lua
 
+sqlite_path() {  # the file of a SQLite database by name (the large one may have been seeded before the run)
+  if [[ $1 == large_sqlite && -n ${BENCH_LARGE_SQLITE:-} ]]; then echo "$BENCH_LARGE_SQLITE"; else echo "$WORK/$1.db"; fi
+}
 provider_of() { case $1 in sqlite) echo Sqlite ;; postgresql) echo PostgreSql ;; esac; }
 connection_of() {
   case $1 in
-    sqlite) echo "Data Source=$WORK/$2.db" ;;
+    sqlite) echo "Data Source=$(sqlite_path "$2")" ;;
     postgresql) echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$2;Maximum Pool Size=100" ;;
   esac
 }
 audit_count() {
   case $1 in
-    sqlite) sqlite3 "$WORK/$2.db" 'SELECT COUNT(*) FROM "AuditRecords";' ;;
+    sqlite) sqlite3 "$(sqlite_path "$2")" 'SELECT COUNT(*) FROM "AuditRecords";' ;;
     postgresql) psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$2" -tAc 'SELECT COUNT(*) FROM "AuditRecords";' ;;
   esac
 }
@@ -198,7 +203,14 @@ fi
 if ((LARGE_PATIENTS > 0)); then
   for db in $SCALE_DATABASES; do
     name="large_$db"
-    seed "$db" "$name" "$LARGE_PATIENTS"
+    if [[ $db == sqlite && -n ${BENCH_LARGE_SQLITE:-} ]]; then
+      log "reusing $BENCH_LARGE_SQLITE (seeded earlier)"
+      cp "$(dirname "$BENCH_LARGE_SQLITE")/$name.ids" "$WORK/$name.ids"
+      echo "$(tr '\r' '\n' <"$(dirname "$BENCH_LARGE_SQLITE")/seed.log" | grep '^Seeded' | tail -1) (seeded before this run, by the same command)" >"$WORK/$name.seeded"
+      LARGE_PATIENTS=$(cut -d' ' -f1 "$WORK/$name.ids" | sort -u | wc -l)
+    else
+      seed "$db" "$name" "$LARGE_PATIENTS"
+    fi
     start_api "$db" "$name"
     measure baseline search "$BASELINE_PORT" "$BASELINE_PID" "" "$name" "-"
     measure "$db" search "$API_PORT" "$SERVER_PID" "$db" "$name" "$((LARGE_PATIENTS * 10))"
