@@ -10,12 +10,13 @@ public interface IAuditBatchStore
 }
 
 /// <summary>The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).</summary>
-internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes) : IAuditBatchStore
+internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, WriteGate writeGate) : IAuditBatchStore
 {
     public async Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        using var writer = await writeGate.EnterAsync(db, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.AuditRecords.AddRange(records);
         await db.SaveChangesAsync(cancellationToken);

@@ -7,7 +7,7 @@ namespace DmpApi.Notifications;
 /// Writes notifications through a DbContext scope of its own: the request's context is shared with the request's own
 /// work, and a notification must neither break nor half-write it. Each notification is its own small transaction.
 /// </summary>
-public sealed class NotificationStore(IServiceScopeFactory scopes)
+public sealed class NotificationStore(IServiceScopeFactory scopes, WriteGate writeGate)
 {
     // Keys known to be stored: notifications are never deleted, so "sent" never turns false and this cannot go stale.
     // It spares a query on every read by a professional already notified about; bounded, then simply started again.
@@ -50,6 +50,7 @@ public sealed class NotificationStore(IServiceScopeFactory scopes)
         db.Notifications.Add(notification);
         try
         {
+            using var writer = await writeGate.EnterAsync(db, ct);
             await db.SaveChangesAsync(ct);
             KnowSent(notification.Key);
             return true;

@@ -44,7 +44,7 @@ public interface IResourceRules
 /// Versioned FHIR resource storage (DESIGN §5): each write is one transaction holding the new version, its index
 /// rows, the superseded flag on the previous version and any binaries; reads require an <see cref="AccessScope"/>.
 /// </summary>
-public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock)
+public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock, WriteGate writeGate)
 {
     private readonly Dictionary<string, IResourceRules> _rules = rules.ToDictionary(r => r.ResourceType);
 
@@ -94,6 +94,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(AccessScope scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
     {
         var created = new List<StoredResource>(resources.Count);
+        using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         foreach (var resource in resources)
         {
@@ -121,6 +122,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     public async Task<StoredResource> UpdateAsync(AccessScope scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
+        using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
         if (current is null || !await MayReadAsync(scope, current, ct))
@@ -142,6 +144,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     public async Task<bool> DeleteAsync(AccessScope scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var current = await CurrentRowAsync(type, id, ct);
         if (current is null || !await MayReadAsync(scope, current, ct))

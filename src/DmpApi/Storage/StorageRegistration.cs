@@ -30,6 +30,7 @@ public static class StorageRegistration
                 break;
         }
 
+        services.AddSingleton<WriteGate>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return services;
     }
