@@ -19,6 +19,7 @@ public sealed class AccessScope(
     Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changedRecords = new(StringComparer.Ordinal);
 
     public Requester Requester { get; } = requester;
 
@@ -140,8 +141,15 @@ public sealed class AccessScope(
             ?? throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, whenNoRecord);
     }
 
-    /// <summary>Forgets what was read of a record, after this request changed its Patient or Consents.</summary>
-    public void Invalidate(string patientId) => _records.Remove(patientId);
+    /// <summary>
+    /// Forgets what was read of a record, as this request is changing its Patient or Consents: they are read again, and
+    /// what is read of them inside the write transaction is never shared (it may be rolled back).
+    /// </summary>
+    public void Invalidate(string patientId)
+    {
+        _records.Remove(patientId);
+        _changedRecords.Add(patientId);
+    }
 
     private async Task<RecordDirectives?> DirectivesAsync(string patientId, CancellationToken ct)
     {
@@ -172,9 +180,10 @@ public sealed class AccessScope(
                 (Patient)ResourceStore.ToStored(patientRow).Resource!,
                 rows.Where(r => r.ResourceType == "Consent").Select(r => (Consent)ResourceStore.ToStored(r).Resource!));
         _records[patientId] = record;
-        if (db.Database.CurrentTransaction is null)
+        if (db.Database.CurrentTransaction is null || !_changedRecords.Contains(patientId))
         {
-            // Inside a write transaction the rows may include what the transaction then rolls back: not shared.
+            // A write transaction that changed this record's Patient or Consents reads rows it may roll back: not shared.
+            // Otherwise the rows are committed ones (others' uncommitted rows are invisible), as the stamp says.
             cache?.Set(patientId, stamp, record);
         }
 

@@ -163,6 +163,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             return true;
         }
 
+        if (current.PatientId is { } changed && type is "Patient" or "Consent")
+        {
+            scope.Invalidate(changed);
+        }
+
         await SupersedeAsync(current, ct);
         db.Resources.Add(new ResourceRow
         {
@@ -234,6 +239,12 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         if (checkAccess && patientId is not null)
         {
             await RequireWriteAsync(scope, resource, patientId, opensRecord: previous is null && resource is Patient, ct);
+        }
+
+        if (patientId is not null && resource is Patient or Consent)
+        {
+            // This transaction changes the record's access facts: what it reads of them from now on is not shared.
+            scope.Invalidate(patientId);
         }
 
         var row = new ResourceRow
