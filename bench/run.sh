@@ -11,7 +11,8 @@
 # BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"),
 # BENCH_API_PORT (5200), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder,
 # BENCH_LARGE_SQLITE=/path/large_sqlite.db reuses a SQLite database seeded earlier by the same seed command (its ids
-# file, written by --ids, next to it as large_sqlite.ids; its seed log as seed.log) instead of seeding the large one.
+# file, written by --ids, next to it as large_sqlite.ids; its seed log as seed.log, whose final count the run waits for)
+# instead of seeding the large one.
 set -Eeuo pipefail
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -204,6 +205,10 @@ if ((LARGE_PATIENTS > 0)); then
   for db in $SCALE_DATABASES; do
     name="large_$db"
     if [[ $db == sqlite && -n ${BENCH_LARGE_SQLITE:-} ]]; then
+      while ! tr '\r' '\n' <"$(dirname "$BENCH_LARGE_SQLITE")/seed.log" | grep -q '^Seeded'; do
+        log "waiting for the seeding of $BENCH_LARGE_SQLITE to finish"
+        sleep 30
+      done
       log "reusing $BENCH_LARGE_SQLITE (seeded earlier)"
       cp "$(dirname "$BENCH_LARGE_SQLITE")/$name.ids" "$WORK/$name.ids"
       echo "$(tr '\r' '\n' <"$(dirname "$BENCH_LARGE_SQLITE")/seed.log" | grep '^Seeded' | tail -1) (seeded before this run, by the same command)" >"$WORK/$name.seeded"
