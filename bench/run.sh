@@ -152,7 +152,7 @@ measure() {
   source "$WORK/summary"
   # Server CPU per answered request: a figure that other processes' load barely moves (it includes the in-flight tail).
   local cpu_ms
-  cpu_ms=$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", n > 0 ? 1000 * t / hz / n : 0 }')
+  cpu_ms=$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.2f", (n > 0 ? 1000 * t / hz / n : 0) }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$scenario" "$documents" "$rps" "$p50" "$p99" \
     "$((socket_errors + non2xx))" "$hwm" "$audit" "$requests" "$load" "$statuses" "$cpu_ms" >>"$ROWS"
   log "$target $scenario ($documents documents): $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $((socket_errors + non2xx)) [$statuses], peak ${hwm} MB, audit $audit for $requests answered, server CPU $cpu_ms ms/request, load $load"
