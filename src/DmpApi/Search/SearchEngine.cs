@@ -220,6 +220,14 @@ public sealed class SearchEngine(DmpDbContext db)
             }
 
             var only = typeModifier ?? (param.Targets.Count == 1 ? param.Targets[0] : null);
+            if (only is null && param.Targets.Count > 1)
+            {
+                // A bare id among the declared target types: naming them lets the (type, name, target type, target id)
+                // index seek instead of scanning every row of the parameter (1,000,000 documents: 0.9 s a search).
+                var targets = param.Targets.ToArray();
+                return x => targets.Contains(x.TargetType) && x.TargetId == value;
+            }
+
             return only is null ? x => x.TargetId == value : x => x.TargetType == only && x.TargetId == value;
         });
         return db.ReferenceIndex.Where(x => x.ResourceType == type && x.ParamName == name).Where(Predicates.Or(predicates)).Select(x => x.ResourceRowId);
