@@ -23,7 +23,7 @@ internal static class Probes
     public static string? Unreachable(DocumentedOperation operation, string status) => (operation.Interaction, operation.Type, status) switch
     {
         (_, _, "503") => "503 needs a failing audit trail or database; tests/DmpApi.Tests/Audit/AuditTrailTests.cs makes the trail fail in-process",
-        (Interaction.Create, "DocumentReference" or "AllergyIntolerance" or "Consent", "409") =>
+        (Interaction.Create, "AllergyIntolerance" or "Consent", "409") =>
             $"documented for every create, but only a Patient has a unique identity (its INS): no {operation.Type} create can conflict",
         (Interaction.Read, "AuditEvent" or "Communication", "410") =>
             $"documented for every read, but the server never deletes an {operation.Type}",
@@ -82,6 +82,31 @@ internal static class Probes
                 var seeded = await Records.SeedAsync(type);
                 return (await HappyAsync(op, seeded)) with { Content = Records.Body(Records.NewPatient(seeded.Ins)) }; // one record per INS
             },
+            (Interaction.Create, "409") when type == "DocumentReference" => async _ =>
+            {
+                // Replacing a document that another one already replaced (DMP-RULES §3).
+                var seeded = await Records.SeedAsync(type);
+                await Records.CreateAsync(seeded, Records.Replacement(seeded));
+                return (await HappyAsync(op, seeded)) with { Content = Records.Body(Records.Replacement(seeded)) };
+            },
+            (Interaction.Patch, "200") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
+            (Interaction.Patch, "400") => async _ =>
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("{\"op\":\"replace\"}") }, // not an array
+            (Interaction.Patch, "404") => async _ => await HappyAsync(op, (await Records.SeedAsync(type)) with { Id = Guid.NewGuid().ToString("N") }),
+            (Interaction.Patch, "410") => async _ =>
+            {
+                var seeded = await Records.SeedAsync(type);
+                await Records.DeleteAsync(seeded);
+                return await HappyAsync(op, seeded);
+            },
+            (Interaction.Patch, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
+            (Interaction.Patch, "413") => async _ =>
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch(new string(' ', (int)LiveServer.MaxRequestBodyBytes + 1)) },
+            (Interaction.Patch, "415") => async _ =>
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = new StringContent("[]", Encoding.UTF8, FhirBodies.Json) },
+            (Interaction.Patch, "422") => async _ =>
+                // Only status, securityLabel and the archive flag change after the deposit (PDSm).
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("""[{"op":"replace","path":"/description","value":"changed"}]""") },
             (Interaction.Create, "412") => async _ =>
             {
                 // If-None-Exist matching two resources.
@@ -151,9 +176,14 @@ internal static class Probes
             Interaction.History => new ProbeRequest(HttpMethod.Get, $"{at}/{s.Id}/_history", s.Token),
             Interaction.Delete => new ProbeRequest(HttpMethod.Delete, $"{at}/{s.Id}", s.Token),
             Interaction.Update => await UpdateAsync(at, s),
+            // The author withdraws the document (DMP-RULES §3: status is one of the elements that may change).
+            Interaction.Patch => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
+                JsonPatch("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""")),
             _ => throw new ArgumentOutOfRangeException(nameof(op), op.Name, "No request for this interaction"),
         };
     }
+
+    private static StringContent JsonPatch(string body) => new(body, Encoding.UTF8, "application/json-patch+json");
 
     /// <summary>The current version sent back with If-Match; for a 404 probe (an id nobody created) a body with that id.</summary>
     private static async Task<ProbeRequest> UpdateAsync(string at, Seeded s)

@@ -106,8 +106,21 @@ internal static class Records
     }
 
     /// <summary>One more resource of the seeded type in the same record.</summary>
-    public static async Task AddAsync(Seeded seeded) =>
-        await SendAsync(HttpMethod.Post, seeded.Type, seeded.Token, Body(NewResource(seeded.Type, seeded.Ins)));
+    public static async Task AddAsync(Seeded seeded) => await CreateAsync(seeded, NewResource(seeded.Type, seeded.Ins));
+
+    public static Task<JsonObject> CreateAsync(Seeded seeded, JsonObject body) => SendAsync(HttpMethod.Post, seeded.Type, seeded.Token, Body(body));
+
+    /// <summary>A new document of the seeded one's record that replaces it (IHE MHD relatesTo, DMP-RULES §3).</summary>
+    public static JsonObject Replacement(Seeded document)
+    {
+        var body = NewResource("DocumentReference", document.Ins);
+        body["relatesTo"] = new JsonArray(new JsonObject
+        {
+            ["code"] = "replaces",
+            ["target"] = new JsonObject { ["reference"] = $"DocumentReference/{document.Id}" },
+        });
+        return body;
+    }
 
     /// <summary>The current JSON of a resource, as its owner reads it.</summary>
     public static Task<JsonObject> ReadAsync(Seeded seeded) => SendAsync(HttpMethod.Get, $"{seeded.Type}/{seeded.Id}", seeded.Token);
