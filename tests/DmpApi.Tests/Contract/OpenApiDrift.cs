@@ -30,6 +30,7 @@ internal static class OpenApiDrift
             .Where(op => !JsonNode.DeepEquals(before[op], after[op]))
             .Select(op => $"{op} ({string.Join(", ", ChangedMembers(before[op], after[op]))})"), text);
         List("Likely breaking changes", before.Keys.Intersect(after.Keys).SelectMany(op => Breaking(op, before[op], after[op])), text);
+        List("Added to existing operations", before.Keys.Intersect(after.Keys).SelectMany(op => Added(op, before[op], after[op])), text);
         List("Schemas added", Keys(served["components"]?["schemas"]).Except(Keys(committed["components"]?["schemas"])), text);
         List("Schemas removed (breaking)", Keys(committed["components"]?["schemas"]).Except(Keys(served["components"]?["schemas"])), text);
         List("Schemas changed", Keys(committed["components"]?["schemas"]).Intersect(Keys(served["components"]?["schemas"]))
@@ -54,15 +55,22 @@ internal static class OpenApiDrift
         Keys(before).Union(Keys(after)).Where(k => !JsonNode.DeepEquals(before?[k], after?[k]));
 
     /// <summary>What a client written against the committed document would miss: parameters, response codes, media types.</summary>
+    private static IEnumerable<string> Parameters(JsonNode? op) =>
+        op?["parameters"] is JsonArray a ? a.Select(p => $"{p?["in"]} parameter '{p?["name"]}'") : [];
+
+    private static IEnumerable<string> MediaTypes(JsonNode? op) =>
+        Keys(op?["requestBody"]?["content"]).Select(m => $"request body {m}")
+            .Concat(Keys(op?["responses"]).SelectMany(code => Keys(op!["responses"]![code]?["content"]).Select(m => $"response {code} {m}")));
+
+    /// <summary>What the served document adds to an operation (not breaking, but it must be committed, and tested).</summary>
+    private static IEnumerable<string> Added(string operation, JsonNode? before, JsonNode? after) =>
+        Parameters(after).Except(Parameters(before)).Select(p => $"{operation}: {p} added")
+            .Concat(Keys(after?["responses"]).Except(Keys(before?["responses"])).Select(code => $"{operation}: response {code} added"))
+            .Concat(MediaTypes(after).Except(MediaTypes(before)).Where(m => !m.StartsWith("response ", StringComparison.Ordinal)
+                || Keys(before?["responses"]).Contains(m.Split(' ')[1])).Select(m => $"{operation}: {m} added"));
+
     private static IEnumerable<string> Breaking(string operation, JsonNode? before, JsonNode? after)
     {
-        static IEnumerable<string> Parameters(JsonNode? op) =>
-            op?["parameters"] is JsonArray a ? a.Select(p => $"{p?["in"]} parameter '{p?["name"]}'") : [];
-
-        static IEnumerable<string> MediaTypes(JsonNode? op) =>
-            Keys(op?["requestBody"]?["content"]).Select(m => $"request body {m}")
-                .Concat(Keys(op?["responses"]).SelectMany(code => Keys(op!["responses"]![code]?["content"]).Select(m => $"response {code} {m}")));
-
         foreach (var parameter in Parameters(before).Except(Parameters(after)))
         {
             yield return $"{operation}: {parameter} removed";
