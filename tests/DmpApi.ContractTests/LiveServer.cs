@@ -19,7 +19,9 @@ internal static class LiveServer
     public const string NotALiveRun = "DMP_BASE_URL is not set: the contract tests run against a live server (.ci/run starts one; "
         + "or start `dotnet run --project src/DmpApi` and set DMP_BASE_URL=http://127.0.0.1:5000).";
 
-    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = TimeSpan.FromSeconds(100) });
+    // One connection pool for the whole run; FhirClients get their own HttpClient (their own bearer) over it.
+    private static readonly SocketsHttpHandler SharedHandler = new();
+    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient(SharedHandler, disposeHandler: false));
 
     /// <summary>The server's root URL; ignores the calling test, with the reason, when none is configured.</summary>
     public static string Root
@@ -47,7 +49,7 @@ internal static class LiveServer
     /// <summary>A FhirClient as integrating software uses it, sending the given bearer token.</summary>
     public static FhirClient Client(string token, ResourceFormat format = ResourceFormat.Json)
     {
-        var http = new HttpClient();
+        var http = new HttpClient(SharedHandler, disposeHandler: false);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return new FhirClient(FhirBase, http, new FhirClientSettings { PreferredFormat = format, VerifyFhirVersion = true });
     }
