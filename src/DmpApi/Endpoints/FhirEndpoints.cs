@@ -51,6 +51,7 @@ public static class FhirEndpoints
             }
         }
 
+        fhir.MapDocumentPublicationEndpoints();
         fhir.MapBinaryEndpoints();
         fhir.MapAuditEventEndpoints();
         fhir.MapCommunicationEndpoints();

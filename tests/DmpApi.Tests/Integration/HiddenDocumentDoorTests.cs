@@ -30,6 +30,18 @@ public sealed class HiddenDocumentDoorTests(TestStore store) : StoreFixture(stor
         return (patient, asPatient, hidden, [first, second]);
     }
 
+    /// <summary>A visible document that appends to the hidden one (relatesTo appends): a door into it for _include and chains.</summary>
+    private Task<DocumentReference> AppendixToAsync(Patient patient, DocumentReference hidden)
+    {
+        var appendix = DocumentBuilder.For(patient).Build();
+        appendix.RelatesTo.Add(new DocumentReference.RelatesToComponent
+        {
+            Code = DocumentRelationshipType.Appends,
+            Target = new ResourceReference($"DocumentReference/{hidden.Id}"),
+        });
+        return Fhir.CreatedAsync(appendix);
+    }
+
     [Test]
     public async Task Search_results_total_and_count_leave_out_the_hidden_document()
     {
@@ -73,13 +85,7 @@ public sealed class HiddenDocumentDoorTests(TestStore store) : StoreFixture(stor
     public async Task Include_does_not_bring_in_a_hidden_document()
     {
         var (patient, _, hidden, _) = await PlantedAsync();
-        var pointing = DocumentBuilder.For(patient).Build();
-        pointing.RelatesTo.Add(new DocumentReference.RelatesToComponent
-        {
-            Code = DocumentRelationshipType.Appends,
-            Target = new ResourceReference($"DocumentReference/{hidden.Id}"),
-        });
-        var appendix = await Fhir.CreatedAsync(pointing);
+        var appendix = await AppendixToAsync(patient, hidden);
 
         var bundle = await AsReader.SearchBundleAsync("DocumentReference", $"patient={patient.Id}&_id={appendix.Id}&_include=DocumentReference:relatesto");
 
@@ -94,13 +100,7 @@ public sealed class HiddenDocumentDoorTests(TestStore store) : StoreFixture(stor
     public async Task A_chained_parameter_does_not_reach_through_a_hidden_document()
     {
         var (patient, _, hidden, _) = await PlantedAsync();
-        var pointing = DocumentBuilder.For(patient).Build();
-        pointing.RelatesTo.Add(new DocumentReference.RelatesToComponent
-        {
-            Code = DocumentRelationshipType.Appends,
-            Target = new ResourceReference($"DocumentReference/{hidden.Id}"),
-        });
-        var appendix = await Fhir.CreatedAsync(pointing);
+        var appendix = await AppendixToAsync(patient, hidden);
         var probe = $"patient={patient.Id}&relatesto.type={Uri.EscapeDataString(Systems.Loinc + "|68599-0")}";
 
         var asReader = await AsReader.SearchBundleAsync("DocumentReference", probe);
