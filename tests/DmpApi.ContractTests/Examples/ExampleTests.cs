@@ -22,7 +22,8 @@ public sealed class ExampleTests
 
     /// <summary>Examples a client sends (the others are what the server alone writes: Bundle, AuditEvent, Communication, Binary, OperationOutcome).</summary>
     private static IEnumerable<string> Creatable() =>
-        Files().Where(f => f.Split('-')[0] is "Patient" or "DocumentReference" or "AllergyIntolerance" or "Consent");
+        Files().Where(f => f.Split('-')[0] is "Patient" or "DocumentReference" or "AllergyIntolerance" or "Consent"
+            || f.StartsWith("Bundle-transaction-provide", StringComparison.Ordinal));
 
     private static IEnumerable<TestCaseData> RoundTrips() =>
         Creatable().SelectMany(f => new[] { ResourceFormat.Json, ResourceFormat.Xml }.Select(format => new TestCaseData(f, format)));
@@ -98,22 +99,55 @@ public sealed class ExampleTests
 
         // Only the patient blocks a professional or opposes an emergency mode (DMP-RULES §3).
         var client = LiveServer.Client(sent is Consent { Provision.Type: Consent.ConsentProvisionType.Deny } ? LiveServer.Patient(ins) : professional, format);
+        if (sent is Bundle transaction)
+        {
+            await AssertPublishedAsync(client, transaction, professional);
+            return;
+        }
+
         var created = await client.CreateAsync(sent);
 
         var read = await client.ReadAsync<Resource>($"{sent.TypeName}/{created!.Id}");
 
         Assert.That(read, Is.Not.Null);
-        var expected = Comparable(FhirBodies.ToJson(sent), sent: null);
-        var actual = Comparable(FhirBodies.ToJson(read!), FhirBodies.ToJson(sent));
+        AssertSame(FhirBodies.ToJson(sent), FhirBodies.ToJson(read!), file);
+        if (sent is DocumentReference document)
+        {
+            await AssertContentIsServedAsync(document, (DocumentReference)read!, professional);
+        }
+    }
+
+    /// <summary>
+    /// IHE MHD ITI-65 at the base (DESIGN §4): every DocumentReference of the Bundle reads back as sent, its content
+    /// served from the Binary entry it pointed to.
+    /// </summary>
+    private static async Task AssertPublishedAsync(FhirClient client, Bundle transaction, string token)
+    {
+        var response = await client.TransactionAsync(transaction);
+        var sentDocuments = transaction.Entry.Select(e => e.Resource).OfType<DocumentReference>().ToList();
+        var locations = response!.Entry.Select(e => e.Response?.Location).Where(l => l?.StartsWith("DocumentReference/", StringComparison.Ordinal) == true).ToList();
+
+        Assert.That(locations, Has.Count.EqualTo(sentDocuments.Count), "one created DocumentReference per document of the Bundle");
+        foreach (var (sent, location) in sentDocuments.Zip(locations))
+        {
+            var read = await client.ReadAsync<DocumentReference>(string.Join('/', location!.Split('/').Take(2)));
+            AssertSame(FhirBodies.ToJson(sent), FhirBodies.ToJson(read!), "Bundle-transaction-provide-document.json");
+            var binaryEntry = transaction.Entry.Single(e => e.FullUrl == sent.Content[0].Attachment.Url);
+            var withData = (DocumentReference)sent.DeepCopy();
+            withData.Content[0].Attachment.Data = (binaryEntry.Resource as Binary)?.Data;
+            await AssertContentIsServedAsync(withData, read!, token);
+        }
+    }
+
+    private static void AssertSame(JsonObject sent, JsonObject read, string file)
+    {
+        var expected = Comparable(sent.DeepClone().AsObject(), sent: null);
+        var actual = Comparable(read, sent);
         Assert.That(JsonNode.DeepEquals(expected, actual), Is.True, () =>
         {
             var (pointer, before, after) = OpenApiDrift.FirstDifference(expected, actual, string.Empty)!.Value;
             return $"{file} came back different at {pointer}: sent {OpenApiDrift.Show(before)}, read {OpenApiDrift.Show(after)}";
         });
-        if (sent is DocumentReference document)
-        {
-            await AssertContentIsServedAsync(document, (DocumentReference)read!, professional);
-        }
     }
 
     /// <summary>The inline bytes moved to a Binary (DESIGN §4): the attachment's url serves them unchanged, with their content type.</summary>

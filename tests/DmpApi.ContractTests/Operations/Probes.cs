@@ -33,7 +33,8 @@ internal static class Probes
     /// <remarks>The probe gets the media type under test: Binary content of a raw type is seeded with that content type.</remarks>
     public static Func<string?, Task<ProbeRequest>>? For(DocumentedOperation op, string status)
     {
-        var type = op.Type;
+        // A transaction at the base publishes documents in a record: its probes work on a fresh record.
+        var type = op.Interaction == Interaction.Transaction ? "Patient" : op.Type;
         return (op.Interaction, status) switch
         {
             (Interaction.Unknown, _) => null,
@@ -107,6 +108,25 @@ internal static class Probes
             (Interaction.Patch, "422") => async _ =>
                 // Only status, securityLabel and the archive flag change after the deposit (PDSm).
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("""[{"op":"replace","path":"/description","value":"changed"}]""") },
+            (Interaction.Transaction, "200") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
+            (Interaction.Transaction, "400") => async _ =>
+            {
+                var seeded = await Records.SeedAsync(type);
+                var batch = Records.ProvideDocumentBundle(seeded.Ins);
+                batch["type"] = "batch"; // only a transaction is served at the base
+                return (await HappyAsync(op, seeded)) with { Content = Records.Body(batch) };
+            },
+            (Interaction.Transaction, "409") => async _ =>
+            {
+                // The Bundle's document replaces one that another document already replaced (DMP-RULES §3).
+                var replaced = await Records.SeedAsync("DocumentReference");
+                await Records.CreateAsync(replaced, Records.Replacement(replaced));
+                return (await HappyAsync(op, replaced)) with { Content = Records.Body(Records.ProvideDocumentBundle(replaced.Ins, Records.Replacement(replaced))) };
+            },
+            (Interaction.Transaction, "422") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))) with
+            {
+                Content = Records.Body(Records.ProvideDocumentBundle(InsNir.Random())), // a record that does not exist
+            },
             (Interaction.Create, "412") => async _ =>
             {
                 // If-None-Exist matching two resources.
@@ -127,13 +147,13 @@ internal static class Probes
                 return (await HappyAsync(op, seeded)).WithHeader("If-None-Exist", $"patient={seeded.PatientId}");
             },
             (Interaction.Update, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
-            (Interaction.Create or Interaction.Update, "413") => async _ =>
+            (Interaction.Create or Interaction.Update or Interaction.Transaction, "413") => async _ =>
             {
                 var request = await HappyAsync(op, await Records.SeedAsync(type));
                 var oversized = new string(' ', (int)LiveServer.MaxRequestBodyBytes + 1);
                 return request with { Content = new StringContent(oversized, Encoding.UTF8, FhirBodies.Json) };
             },
-            (Interaction.Create or Interaction.Update, "415") => async _ =>
+            (Interaction.Create or Interaction.Update or Interaction.Transaction, "415") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = new StringContent("{}", Encoding.UTF8, "text/plain") },
             (Interaction.SearchByPost, "415") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = new StringContent("{}", Encoding.UTF8, "application/json") },
@@ -176,6 +196,7 @@ internal static class Probes
             Interaction.History => new ProbeRequest(HttpMethod.Get, $"{at}/{s.Id}/_history", s.Token),
             Interaction.Delete => new ProbeRequest(HttpMethod.Delete, $"{at}/{s.Id}", s.Token),
             Interaction.Update => await UpdateAsync(at, s),
+            Interaction.Transaction => new ProbeRequest(HttpMethod.Post, LiveServer.FhirBase, s.Token, Records.Body(Records.ProvideDocumentBundle(s.Ins))),
             // The author withdraws the document (DMP-RULES §3: status is one of the elements that may change).
             Interaction.Patch => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
                 JsonPatch("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""")),

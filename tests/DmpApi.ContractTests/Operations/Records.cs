@@ -122,6 +122,43 @@ internal static class Records
         return body;
     }
 
+    /// <summary>
+    /// An IHE MHD ITI-65 Provide Document Bundle for the record with this INS: the SubmissionSet List, one Binary and the
+    /// DocumentReference whose attachment.url is the Binary's fullUrl.
+    /// </summary>
+    public static JsonObject ProvideDocumentBundle(string ins, JsonObject? document = null)
+    {
+        var binaryUrl = $"urn:uuid:{Guid.NewGuid()}";
+        var documentUrl = $"urn:uuid:{Guid.NewGuid()}";
+        document ??= NewResource("DocumentReference", ins);
+        var attachment = document["content"]![0]!["attachment"]!.AsObject();
+        var binary = new JsonObject { ["resourceType"] = "Binary", ["contentType"] = attachment["contentType"]!.GetValue<string>(), ["data"] = Pdf };
+        attachment.Remove("data");
+        attachment["url"] = binaryUrl;
+        var submissionSet = new JsonObject
+        {
+            ["resourceType"] = "List",
+            ["status"] = "current",
+            ["mode"] = "working",
+            ["code"] = Concept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset"),
+            ["subject"] = new JsonObject { ["identifier"] = new JsonObject { ["system"] = InsNir.System, ["value"] = ins } },
+            ["date"] = "2026-11-20T10:00:00+01:00",
+            ["entry"] = new JsonArray(new JsonObject { ["item"] = new JsonObject { ["reference"] = documentUrl } }),
+        };
+        static JsonObject Entry(string fullUrl, JsonObject resource) => new()
+        {
+            ["fullUrl"] = fullUrl,
+            ["resource"] = resource,
+            ["request"] = new JsonObject { ["method"] = "POST", ["url"] = resource["resourceType"]!.GetValue<string>() },
+        };
+        return new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "transaction",
+            ["entry"] = new JsonArray(Entry($"urn:uuid:{Guid.NewGuid()}", submissionSet), Entry(binaryUrl, binary), Entry(documentUrl, document)),
+        };
+    }
+
     /// <summary>The current JSON of a resource, as its owner reads it.</summary>
     public static Task<JsonObject> ReadAsync(Seeded seeded) => SendAsync(HttpMethod.Get, $"{seeded.Type}/{seeded.Id}", seeded.Token);
 
