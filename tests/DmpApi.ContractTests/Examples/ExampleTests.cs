@@ -94,7 +94,8 @@ public sealed class ExampleTests
         if (sent is not Patient)
         {
             // Opened by the professional, who thereby holds a permit on it (DMP-RULES §3).
-            await LiveServer.Client(professional).CreateAsync(new Patient { Identifier = [new Identifier(InsNir.System, ins)], Name = [new HumanName { Family = "CONTRAT" }] });
+            await LiveServer.Client(professional).CreateAsync(
+                new Patient { Identifier = [new Identifier(InsNir.System, ins)], Name = [new HumanName { Family = "CONTRAT" }] });
         }
 
         // Only the patient blocks a professional or opposes an emergency mode (DMP-RULES §3).

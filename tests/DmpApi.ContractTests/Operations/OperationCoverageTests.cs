@@ -46,7 +46,8 @@ public sealed class OperationCoverageTests
         using var response = await ProbeRunner.SendAsync(request, mediaType == "(no body)" ? null : mediaType);
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.That((int)response.StatusCode, Is.EqualTo(int.Parse(status)), () => $"{request.Method} {request.Url.Replace(fhirBase, "/fhir")} answered:{Environment.NewLine}{Shorten(body)}");
+        Assert.That((int)response.StatusCode, Is.EqualTo(int.Parse(status)),
+            () => $"{request.Method} {request.Url.Replace(fhirBase, "/fhir")} answered:{Environment.NewLine}{Shorten(body)}");
         if (mediaType == "(no body)")
         {
             Assert.That(body, Is.Empty, "A response documented without content has no body");
@@ -64,7 +65,8 @@ public sealed class OperationCoverageTests
                     if (status[0] is '4' or '5')
                     {
                         Assert.That(resource, Is.InstanceOf<OperationOutcome>(), "Errors are OperationOutcomes (DESIGN §4)");
-                        Assert.That(((OperationOutcome)resource).Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal && i.Code is not null && !string.IsNullOrWhiteSpace(i.Diagnostics)),
+                        Assert.That(((OperationOutcome)resource).Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal
+                                && i.Code is not null && !string.IsNullOrWhiteSpace(i.Diagnostics)),
                             Is.Not.Empty, "An error issue with a code and diagnostics");
                     }
                 });

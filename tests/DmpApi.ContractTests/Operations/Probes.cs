@@ -45,11 +45,18 @@ internal static class Probes
             {
                 var request = await HappyAsync(op, await Records.SeedAsync(type));
                 // SMART scopes that grant nothing on this type (DESIGN §3): 403 before any record is touched.
-                return request with { Token = request.Token == Records.Doctor ? LiveServer.Professional(scope: "user/Observation.cruds") : LiveServer.Patient(InsNir.Random(), "patient/Observation.rs") };
+                return request with
+                {
+                    Token = request.Token == Records.Doctor
+                        ? LiveServer.Professional(scope: "user/Observation.cruds")
+                        : LiveServer.Patient(InsNir.Random(), "patient/Observation.rs"),
+                };
             },
             (Interaction.BinaryRead, "200") => async media =>
                 await HappyAsync(op, await Records.SeedAsync(type, media is "application/octet-stream" ? media : "application/pdf")),
-            (Interaction.Create, "201") or (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.Search or Interaction.SearchByPost or Interaction.Update, "200") or (Interaction.Delete, "204") =>
+            (Interaction.Create, "201") or (Interaction.Delete, "204")
+                or (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.Search or Interaction.SearchByPost
+                    or Interaction.Update or Interaction.Patch or Interaction.Transaction, "200") =>
                 async _ => await HappyAsync(op, await Records.SeedAsync(type)),
             (Interaction.Create, "200") => async _ =>
             {
@@ -64,9 +71,10 @@ internal static class Probes
                 (await HappyAsync(op, await Records.SeedAsync(type))).WithQuery("notAParameter=1").WithHeader("Prefer", "handling=strict"),
             (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.BinaryRead or Interaction.Delete, "400") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))).WithQuery("_format=bogus"),
-            (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.BinaryRead or Interaction.Delete or Interaction.Update, "404") => async _ =>
+            (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.BinaryRead or Interaction.Delete
+                or Interaction.Update or Interaction.Patch, "404") => async _ =>
                 await HappyAsync(op, (await Records.SeedAsync(type)) with { Id = Guid.NewGuid().ToString("N") }),
-            (Interaction.Read or Interaction.BinaryRead, "410") => async _ =>
+            (Interaction.Read or Interaction.BinaryRead or Interaction.Patch, "410") => async _ =>
             {
                 var seeded = await Records.SeedAsync(type);
                 await Records.DeleteAsync(type == "Binary" ? seeded with { Type = "DocumentReference", Id = seeded.DocumentId! } : seeded);
@@ -90,17 +98,8 @@ internal static class Probes
                 await Records.CreateAsync(seeded, Records.Replacement(seeded));
                 return (await HappyAsync(op, seeded)) with { Content = Records.Body(Records.Replacement(seeded)) };
             },
-            (Interaction.Patch, "200") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
             (Interaction.Patch, "400") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("{\"op\":\"replace\"}") }, // not an array
-            (Interaction.Patch, "404") => async _ => await HappyAsync(op, (await Records.SeedAsync(type)) with { Id = Guid.NewGuid().ToString("N") }),
-            (Interaction.Patch, "410") => async _ =>
-            {
-                var seeded = await Records.SeedAsync(type);
-                await Records.DeleteAsync(seeded);
-                return await HappyAsync(op, seeded);
-            },
-            (Interaction.Patch, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
             (Interaction.Patch, "413") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch(new string(' ', (int)LiveServer.MaxRequestBodyBytes + 1)) },
             (Interaction.Patch, "415") => async _ =>
@@ -108,7 +107,6 @@ internal static class Probes
             (Interaction.Patch, "422") => async _ =>
                 // Only status, securityLabel and the archive flag change after the deposit (PDSm).
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("""[{"op":"replace","path":"/description","value":"changed"}]""") },
-            (Interaction.Transaction, "200") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
             (Interaction.Transaction, "400") => async _ =>
             {
                 var seeded = await Records.SeedAsync(type);
@@ -134,7 +132,8 @@ internal static class Probes
                 {
                     var (_, first) = await Records.NewRecordAsync();
                     var (_, second) = await Records.NewRecordAsync();
-                    return (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-None-Exist", $"identifier={InsNir.System}|{first},{InsNir.System}|{second}");
+                    return (await HappyAsync(op, await Records.SeedAsync(type)))
+                        .WithHeader("If-None-Exist", $"identifier={InsNir.System}|{first},{InsNir.System}|{second}");
                 }
 
                 var seeded = await Records.SeedAsync(type);
@@ -146,7 +145,7 @@ internal static class Probes
                 // A Consent's record already holds the permit of the professional who opened it (DMP-RULES §3).
                 return (await HappyAsync(op, seeded)).WithHeader("If-None-Exist", $"patient={seeded.PatientId}");
             },
-            (Interaction.Update, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
+            (Interaction.Update or Interaction.Patch, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
             (Interaction.Create or Interaction.Update or Interaction.Transaction, "413") => async _ =>
             {
                 var request = await HappyAsync(op, await Records.SeedAsync(type));
