@@ -32,12 +32,7 @@ public sealed class SpecDriftTests
         var served = CapabilityStatementNormalisation.Normalise(JsonNode.Parse(text)!);
         var committed = CapabilityStatementNormalisation.Normalise(JsonNode.Parse(await File.ReadAllTextAsync(Repository.File("api-spec", "CapabilityStatement.json")))!);
 
-        Assert.That(JsonNode.DeepEquals(committed, served), Is.True, () =>
-        {
-            var (pointer, before, after) = OpenApiDrift.FirstDifference(committed, served, string.Empty)!.Value;
-            return $"The served CapabilityStatement differs from api-spec/CapabilityStatement.json at {(pointer.Length == 0 ? "/" : pointer)}:{Environment.NewLine}"
-                + $"  committed: {OpenApiDrift.Show(before)}{Environment.NewLine}  served:    {OpenApiDrift.Show(after)}{Environment.NewLine}{Regenerate}";
-        });
+        Assert.That(JsonNode.DeepEquals(committed, served), Is.True, () => CapabilityStatementDrift.Describe(committed, served) + Regenerate);
     }
 
     [Test]

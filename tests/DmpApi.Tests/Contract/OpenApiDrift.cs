@@ -134,7 +134,7 @@ internal static class OpenApiDrift
         return json.Length <= 300 ? json : json[..300] + " …";
     }
 
-    private static void List(string title, IEnumerable<string> items, StringBuilder text)
+    internal static void List(string title, IEnumerable<string> items, StringBuilder text)
     {
         var list = items.ToList();
         if (list.Count == 0)
