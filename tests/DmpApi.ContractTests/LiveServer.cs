@@ -46,12 +46,14 @@ internal static class LiveServer
     public static long MaxRequestBodyBytes =>
         long.TryParse(Environment.GetEnvironmentVariable("Limits__MaxRequestBodyBytes"), out var limit) ? limit : 10 * 1024 * 1024;
 
-    /// <summary>A FhirClient as integrating software uses it, sending the given bearer token.</summary>
+    /// <summary>A FhirClient as integrating software uses it, sending the given bearer token, parsing answers strictly.</summary>
     public static FhirClient Client(string token, ResourceFormat format = ResourceFormat.Json)
     {
         var http = new HttpClient(SharedHandler, disposeHandler: false);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return new FhirClient(FhirBase, http, new FhirClientSettings { PreferredFormat = format, VerifyFhirVersion = true });
+        var client = new FhirClient(FhirBase, http, new FhirClientSettings { PreferredFormat = format, VerifyFhirVersion = true });
+        client.WithStrictSerializer(); // what the server sends must parse without leniency
+        return client;
     }
 
     /// <summary>A médecin (TRE_G15 10) in normal care unless told otherwise.</summary>
