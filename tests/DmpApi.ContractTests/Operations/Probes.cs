@@ -23,10 +23,6 @@ internal static class Probes
     public static string? Unreachable(DocumentedOperation operation, string status) => (operation.Interaction, operation.Type, status) switch
     {
         (_, _, "503") => "503 needs a failing audit trail or database; tests/DmpApi.Tests/Audit/AuditTrailTests.cs makes the trail fail in-process",
-        (Interaction.Create, "AllergyIntolerance" or "Consent", "409") =>
-            $"documented for every create, but only a Patient has a unique identity (its INS): no {operation.Type} create can conflict",
-        (Interaction.Read, "AuditEvent" or "Communication", "410") =>
-            $"documented for every read, but the server never deletes an {operation.Type}",
         _ => null,
     };
 
