@@ -1,4 +1,5 @@
 using DmpApi.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace DmpApi.Audit;
@@ -9,17 +10,45 @@ public interface IAuditBatchStore
     Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken);
 }
 
-/// <summary>The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).</summary>
+/// <summary>
+/// The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).
+/// The batch is linked to the hash chain inside its transaction, after reading the chain's last link, so that the order
+/// of the chain is the order of the commits; the unique sequence makes a second instance's concurrent append fail, and
+/// it is retried on the new last link.
+/// </summary>
 internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes) : IAuditBatchStore
 {
+    private const int Attempts = 3;
+
     public async Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.AuditRecords.AddRange(records);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var last = await db.AuditRecords.AsNoTracking()
+                .Where(r => r.Sequence != null)
+                .OrderByDescending(r => r.Sequence)
+                .Select(r => new { r.Sequence, r.Hash })
+                .FirstOrDefaultAsync(cancellationToken);
+            AuditChain.Link(records, last is { Sequence: { } sequence, Hash: { } hash } ? (sequence, hash) : null);
+            db.AuditRecords.AddRange(records);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException e) when (attempt < Attempts && UniqueViolation.Matches(e))
+            {
+                // Another instance appended the same link first: link again after it.
+                foreach (var record in records)
+                {
+                    record.Id = 0;
+                }
+            }
+        }
     }
 }
 
