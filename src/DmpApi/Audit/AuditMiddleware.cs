@@ -180,7 +180,20 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             query = query.Add(QueryString.Create(form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string?>(f.Key, v)))));
         }
 
-        return query.Value ?? string.Empty;
+        return WithoutTokens(query.Value ?? string.Empty);
+    }
+
+    /// <summary>A token sent in the URL is refused (401) and never written down: its value is replaced in the trace.</summary>
+    private static string WithoutTokens(string query)
+    {
+        if (!query.Contains("access_token", StringComparison.OrdinalIgnoreCase))
+        {
+            return query;
+        }
+
+        var kept = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).SelectMany(p => p.Value.Select(v =>
+            new KeyValuePair<string, string?>(p.Key, p.Key.Contains("access_token", StringComparison.OrdinalIgnoreCase) ? "[redacted]" : v)));
+        return QueryString.Create(kept).Value ?? string.Empty;
     }
 
     /// <summary>The FHIR restful-interaction code (http://hl7.org/fhir/restful-interaction) of the endpoint that answered.</summary>

@@ -25,7 +25,7 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
             // Backstop for text a database refuses (PostgreSQL 22021: a NUL byte): the client's input, so 400.
             Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } or DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } } =>
                 (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Value, "The request holds characters the record cannot store.")),
-            TimeoutException or DbUpdateException { InnerException: TimeoutException } =>
+            _ when Storage.DatabaseUnavailable.Matches(exception) =>
                 (HttpStatusCode.ServiceUnavailable, Outcomes.Build(OperationOutcome.IssueType.Transient, "The database did not answer in time; retry later.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception, "An unexpected error occurred; it has been logged with the request id.")),
         };
@@ -37,6 +37,11 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
         else
         {
             logger.LogDebug("Request {RequestId} answered {Status}: {Diagnostics}", httpContext.TraceIdentifier, (int)status, exception.Message);
+        }
+
+        if (status == HttpStatusCode.ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
         }
 
         await WriteAsync(httpContext, status, outcome);
