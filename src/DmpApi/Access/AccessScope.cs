@@ -23,9 +23,13 @@ public sealed class AccessScope(
 
     public DateTimeOffset Now { get; } = now;
 
+    /// <summary>Whether this request asked for an access decision: every read endpoint must (DESIGN §2; checked by a structural test).</summary>
+    public bool Consulted { get; private set; }
+
     /// <summary>The read decision on a record (DMP-RULES §2 rules 1–4, 8); null when no such record exists.</summary>
     public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct)
     {
+        Consulted = true;
         if (await DirectivesAsync(patientId, ct) is not { } record)
         {
             return null;
@@ -50,13 +54,22 @@ public sealed class AccessScope(
 
     /// <summary>
     /// Adding to or changing an existing record (DMP-RULES §3). A professional declaring the patient's agreement (a
-    /// permit naming only themselves) needs rules 1–2 only, as an earlier author feeding the record does (CSP R1111-46/47).
+    /// permit naming only themselves) needs rules 1–2 only, as does the author of an earlier document of the record
+    /// adding a document or an allergy (CSP R1111-46/47: feeding cannot be refused once authorised).
     /// </summary>
-    public async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, CancellationToken ct)
+    public async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct)
     {
+        Consulted = true;
         var record = await DirectivesAsync(patientId, ct)
             ?? throw FhirException.Unprocessable($"Patient/{patientId} is not an open record.", OperationOutcome.IssueType.NotFound);
         var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now);
+        if (!decision.IsAllowed && feedsRecord && !declaresOwnPermit && Requester.IdNatPs is { Length: > 0 } idNatPs
+            && await db.Resources.AnyAsync(r => r.PatientId == patientId && r.ResourceType == "DocumentReference" && r.IsCurrent && !r.IsDeleted
+                && r.DepositorIdNatPs == idNatPs, ct))
+        {
+            decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: true, Now);
+        }
+
         if (!decision.IsAllowed)
         {
             throw Denied(decision);
@@ -66,6 +79,7 @@ public sealed class AccessScope(
     /// <summary>The records this requester's search may reach: the patient's own, or the ones a professional named and may read.</summary>
     public async Task<IReadOnlyList<string>> SearchableRecordsAsync(IReadOnlyCollection<string> namedPatientIds, CancellationToken ct)
     {
+        Consulted = true;
         var ownIns = Requester.Ins is { } ins ? DmpApi.Patients.Ins.Normalize(ins) : string.Empty;
         var candidates = Requester.Kind == RequesterKind.Patient
             ? await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ownIns).Select(p => p.PatientId).Distinct().ToListAsync(ct)
@@ -114,6 +128,7 @@ public sealed class AccessScope(
     /// </summary>
     public async Task<string> PatientsOwnRecordAsync(string refusedToProfessionals, string whenNoRecord, CancellationToken ct)
     {
+        Consulted = true;
         if (Requester.Kind != RequesterKind.Patient || Requester.Ins is null)
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, refusedToProfessionals);

@@ -19,7 +19,15 @@ internal sealed class DocumentReferenceRules : IResourceRules
     {
         var document = (DocumentReference)resource;
         var patientId = await PatientReferences.ResolveAsync(write.Db, document.Subject, "DocumentReference.subject", cancellationToken);
+        if (write.Previous is { } previous)
+        {
+            // A change of a deposited document: its content and author were settled at the deposit.
+            DocumentChanges.Check((DocumentReference)ResourceStore.ToStored(previous).Resource!, document, previous, write.Scope.Requester);
+            return patientId;
+        }
+
         RecordAuthor(document, write.Scope.Requester);
+        write.Replaced.AddRange(await DocumentReplacement.ReplacedAsync(document, patientId, write, cancellationToken));
 
         foreach (var (content, index) in document.Content.Select((c, i) => (c, i)))
         {

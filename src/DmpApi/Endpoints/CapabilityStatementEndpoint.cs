@@ -62,7 +62,8 @@ public static class CapabilityStatementEndpoint
                         CapabilityStatement.TypeRestfulInteraction.Update, CapabilityStatement.TypeRestfulInteraction.Delete,
                         CapabilityStatement.TypeRestfulInteraction.HistoryInstance, CapabilityStatement.TypeRestfulInteraction.Create,
                         CapabilityStatement.TypeRestfulInteraction.SearchType,
-                    }.Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }),
+                    }.Concat(type == "DocumentReference" ? [CapabilityStatement.TypeRestfulInteraction.Patch] : [])
+                    .Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }),
                 ],
                 SearchInclude = registry.For(type).Where(p => p.Kind == SearchParamKind.Reference).Select(p => $"{type}:{p.Name}").Order().ToList(),
             };

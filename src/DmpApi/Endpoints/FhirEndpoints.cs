@@ -38,7 +38,11 @@ public static class FhirEndpoints
         fhir.MapCapabilityStatement();
         foreach (var type in FhirResources.Types)
         {
-            fhir.MapResourceEndpoints(type);
+            var group = fhir.MapResourceEndpoints(type);
+            if (type == "DocumentReference")
+            {
+                group.MapDocumentPatchEndpoints();
+            }
         }
 
         fhir.MapBinaryEndpoints();

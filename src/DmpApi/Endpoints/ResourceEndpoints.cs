@@ -180,7 +180,7 @@ public static class ResourceEndpoints
     }
 
     /// <summary>The answer to a write: Location, ETag and Last-Modified, and the body the client preferred.</summary>
-    private static FhirResult Written(HttpContext http, HttpStatusCode status, StoredResource stored, string message)
+    internal static FhirResult Written(HttpContext http, HttpStatusCode status, StoredResource stored, string message)
     {
         var body = http.Request.PreferredReturn() switch
         {

@@ -73,37 +73,14 @@ public static class FhirWire
                 $"Content-Type '{media.MediaType}' is not supported; use application/fhir+json or application/fhir+xml.");
         }
 
-        // Checked here as well as by Kestrel: the limit must hold behind any server (IIS, the test host).
-        var limit = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
-        if (request.ContentLength > limit)
-        {
-            throw TooLarge(limit);
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw TooLarge(limit);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (buffer.Length == 0)
-        {
-            throw FhirException.BadRequest("The request body is empty; a FHIR resource is expected.", OperationOutcome.IssueType.Required);
-        }
+        var body = await ReadLimitedBodyAsync(request, "a FHIR resource", cancellationToken);
 
         Resource resource;
         try
         {
             resource = isXml
-                ? XmlDeserializer.Deserialize<Resource>(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length))
-                : JsonSerializer.Deserialize<Resource>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), JsonOptions)
+                ? XmlDeserializer.Deserialize<Resource>(Encoding.UTF8.GetString(body))
+                : JsonSerializer.Deserialize<Resource>(body, JsonOptions)
                   ?? throw FhirException.BadRequest("The body is JSON null; a FHIR resource is expected.");
         }
         catch (DeserializationFailedException e)
@@ -136,6 +113,37 @@ public static class FhirWire
         }
 
         return resource;
+    }
+
+    /// <summary>The whole body, refused with 413 past Limits:MaxRequestBodyBytes and with 400 when empty.</summary>
+    public static async Task<byte[]> ReadLimitedBodyAsync(HttpRequest request, string expected, CancellationToken cancellationToken)
+    {
+        // Checked here as well as by Kestrel: the limit must hold behind any server (IIS, the test host).
+        var limit = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw FhirException.BadRequest($"The request body is empty; {expected} is expected.", OperationOutcome.IssueType.Required);
+        }
+
+        return buffer.ToArray();
     }
 
     private static FhirException TooLarge(long limit) =>

@@ -102,6 +102,22 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("412", "If-Match does not name the current version");
                 WriteErrors(responses);
                 break;
+            case FhirRouteKind.Patch:
+                operation.Description = $"Applies a JSON Patch (RFC 6902) to a {type}: only status, securityLabel and the archive flag "
+                    + "may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.";
+                anchor = "patch";
+                operation.RequestBody = JsonPatchBody();
+                parameters.Add(FhirParameters.IfMatch());
+                parameters.Add(FhirParameters.Prefer(FhirParameters.PreferReturn));
+                responses.Fhir("200", "Patched: the new version (per Prefer)", type, FhirParameters.WriteHeaders());
+                responses.Outcome("400", "Not a JSON Patch document, or an unknown operation");
+                responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
+                responses.Outcome("410", "The resource was deleted");
+                responses.Outcome("412", "If-Match does not name the current version, or the resource changed while being patched");
+                responses.Outcome("413", "The body is larger than the configured limit");
+                responses.Outcome("415", "Content-Type is not application/json-patch+json");
+                responses.Outcome("422", "The patch fails (e.g. a test operation) or changes more than status, securityLabel and the archive flag");
+                break;
             case FhirRouteKind.Delete:
                 operation.Description = "Logical delete: history and traces stay; later reads answer 410 Gone.";
                 anchor = "delete";
@@ -292,6 +308,37 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                             Description = p.Parameter.Description,
                         }),
                 },
+            },
+        },
+    };
+
+    /// <summary>A JSON Patch document, with the patient's masking as its example.</summary>
+    private static OpenApiRequestBody JsonPatchBody() => new()
+    {
+        Required = true,
+        Description = "A JSON Patch document (RFC 6902)",
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            [Documents.DocumentPatchEndpoints.JsonPatchMediaType] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array,
+                    Items = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "op", "path" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["op"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. new[] { "add", "remove", "replace", "move", "copy", "test" }.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))] },
+                            ["path"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                            ["from"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                            ["value"] = new OpenApiSchema(),
+                        },
+                    },
+                },
+                Example = System.Text.Json.Nodes.JsonNode.Parse(
+                    $$$"""[{"op":"add","path":"/securityLabel/-","value":{"coding":[{"system":"{{{Access.DmpCodes.TreA07System}}}","code":"MASQUE_PS"}]}}]"""),
             },
         },
     };

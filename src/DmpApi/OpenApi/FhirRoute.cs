@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.ApiExplorer;
 namespace DmpApi.OpenApi;
 
 /// <summary>The FHIR RESTful interactions as they appear in the document (FHIR R4 §3.1.0), told apart by method and route.</summary>
-internal enum FhirRouteKind { Capabilities, Search, SearchByPost, Create, Read, VRead, History, Update, Delete, BinaryRead, Other }
+internal enum FhirRouteKind { Capabilities, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, Delete, BinaryRead, Other }
 
 /// <summary>What one /fhir endpoint does: the type in its route, the interaction, and the scope it needs (its <see cref="FhirOperation"/>).</summary>
 internal sealed record FhirRoute(string ResourceType, FhirRouteKind Kind, FhirOperation? Operation)
@@ -33,6 +33,7 @@ internal sealed record FhirRoute(string ResourceType, FhirRouteKind Kind, FhirOp
             ("GET", [_, "_history"]) => FhirRouteKind.History,
             ("GET", [_, "_history", _]) => FhirRouteKind.VRead,
             ("PUT", [_]) => FhirRouteKind.Update,
+            ("PATCH", [_]) => FhirRouteKind.Patch,
             ("DELETE", [_]) => FhirRouteKind.Delete,
             _ => FhirRouteKind.Other,
         };

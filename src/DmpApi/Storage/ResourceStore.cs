@@ -21,6 +21,10 @@ public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string base
     public List<BinaryRow> Binaries { get; } = [];
     /// <summary>The INS identities a Patient version holds; null when the write does not touch identities.</summary>
     public List<PatientIdentityRow>? Identities { get; set; }
+    /// <summary>The current version this write replaces (an update), or null for a creation.</summary>
+    public ResourceRow? Previous { get; init; }
+    /// <summary>Documents this one replaces (DMP-RULES §3): marked superseded in the same transaction.</summary>
+    public List<ResourceRow> Replaced { get; } = [];
 }
 
 /// <summary>The business rules of one resource type, applied before every create or update (FHIR 422 when broken).</summary>
@@ -108,7 +112,6 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             throw FhirException.NotFound(resource.TypeName, resource.Id);
         }
 
-        RequireAuthorOfDocument(scope, current);
         if (expectedVersion is { } expected && expected != current.VersionId)
         {
             throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
@@ -133,7 +136,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         RequireAuthorOfDocument(scope, current);
         if (current.PatientId is { } patientId)
         {
-            await scope.RequireWriteAsync(patientId, declaresOwnPermit: false, ct);
+            await scope.RequireWriteAsync(patientId, declaresOwnPermit: false, feedsRecord: false, ct);
         }
 
         if (current.IsDeleted)
@@ -168,7 +171,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = new DateTimeOffset(now);
 
-        var write = new PendingWrite(db, scope, baseUrl, resource.Id);
+        var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous };
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
         if (checkAccess && patientId is not null)
         {
@@ -215,7 +218,30 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         }
 
         await SaveAsync(type, resource.Id, previous?.VersionId, ct);
+        foreach (var replaced in write.Replaced)
+        {
+            await SupersedeDocumentAsync(scope, replaced, baseUrl, ct);
+        }
+
         return new StoredResource(type, resource.Id, version, false, now, resource);
+    }
+
+    /// <summary>
+    /// The replaced document becomes `superseded` in the replacement's transaction (DMP-RULES §3, IHE MHD); of two
+    /// concurrent replacements of one document, the second finds it already superseded and fails whole.
+    /// </summary>
+    private async Task SupersedeDocumentAsync(AccessScope scope, ResourceRow replaced, string baseUrl, CancellationToken ct)
+    {
+        var document = (DocumentReference)ToStored(replaced).Resource!;
+        document.Status = DocumentReferenceStatus.Superseded;
+        try
+        {
+            await WriteVersionAsync(scope, document, replaced.VersionId + 1, baseUrl, replaced, ct, checkAccess: false);
+        }
+        catch (FhirException e) when (e.Status == HttpStatusCode.PreconditionFailed)
+        {
+            throw Documents.DocumentReplacement.AlreadyReplaced(replaced.LogicalId);
+        }
     }
 
     /// <summary>Marks the previous version superseded; the row count proves no concurrent writer got there first.</summary>
@@ -274,17 +300,13 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) =>
         row.ResourceType != "DocumentReference" || stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct);
 
-    /// <summary>
-    /// DMP-RULES §3: only the depositing professional changes or deletes a document (the patient's masking goes
-    /// through the same door until JSON Patch lands: a patient may update their record's documents).
-    /// </summary>
+    /// <summary>DMP-RULES §3: only a document's author deletes it (the patient masks it instead).</summary>
     private static void RequireAuthorOfDocument(AccessScope scope, ResourceRow current)
     {
-        if (current.ResourceType == "DocumentReference" && scope.Requester.Kind == Auth.RequesterKind.Professional
-            && current.DepositorIdNatPs != scope.Requester.IdNatPs)
+        if (current.ResourceType == "DocumentReference" && !Documents.DocumentChanges.IsAuthor(scope.Requester, current))
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "Only the professional who deposited this document may replace, archive or delete it.");
+                "Only the author of this document may delete it; the patient may mask it (MASQUE_PS) instead.");
         }
     }
 
@@ -314,7 +336,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
                 "A professional may only record a permit Consent naming themselves (the patient's agreement); other consent decisions are the patient's.");
         }
 
-        await scope.RequireWriteAsync(patientId, declaresOwnPermit, ct);
+        await scope.RequireWriteAsync(patientId, declaresOwnPermit, feedsRecord: resource is DocumentReference or AllergyIntolerance, ct);
         if (resource is Patient or Consent)
         {
             scope.Invalidate(patientId);

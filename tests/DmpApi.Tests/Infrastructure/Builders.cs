@@ -106,6 +106,7 @@ public sealed class DocumentBuilder
     private byte[]? _content = TestPdf.Create();
     private string? _contentType = "application/pdf";
     private (string Family, string Given)? _author;
+    private string? _replaces;
 
     private DocumentBuilder(ResourceReference subject) => _subject = subject;
 
@@ -170,6 +171,13 @@ public sealed class DocumentBuilder
         return this;
     }
 
+    /// <summary>A replacement (IHE MHD): relatesTo replaces DocumentReference/{id}.</summary>
+    public DocumentBuilder Replacing(string documentId)
+    {
+        _replaces = documentId;
+        return this;
+    }
+
     public DocumentBuilder Author(string family, string given)
     {
         _author = (family, given);
@@ -196,6 +204,15 @@ public sealed class DocumentBuilder
                 },
             ],
         };
+        if (_replaces is not null)
+        {
+            document.RelatesTo.Add(new DocumentReference.RelatesToComponent
+            {
+                Code = DocumentRelationshipType.Replaces,
+                Target = new ResourceReference($"DocumentReference/{_replaces}"),
+            });
+        }
+
         if (_period is not null)
         {
             document.Context = new DocumentReference.ContextComponent { Period = (Period)_period.DeepCopy() };
@@ -316,4 +333,14 @@ public sealed class ConsentBuilder
             Provision = provision,
         };
     }
+}
+
+/// <summary>JSON Patch documents clients send on DocumentReference (DESIGN §4).</summary>
+public static class JsonPatches
+{
+    /// <summary>The patient's masking: the document gets the MASQUE_PS label (DMP-RULES §2 rule 6).</summary>
+    public static string Mask => $$$"""[{"op":"add","path":"/securityLabel","value":[{"coding":[{"system":"{{{Systems.Visibility}}}","code":"MASQUE_PS"}]}]}]""";
+
+    /// <summary>Removes the document's first label (its only one in these tests).</summary>
+    public const string RemoveFirstLabel = """[{"op":"remove","path":"/securityLabel/0"}]""";
 }

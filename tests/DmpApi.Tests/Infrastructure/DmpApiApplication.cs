@@ -1,6 +1,8 @@
 using DmpApi.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DmpApi.Tests.Infrastructure;
 
@@ -8,7 +10,8 @@ namespace DmpApi.Tests.Infrastructure;
 /// The real application over a test database, configured only through configuration keys (DESIGN §1, §3), in the
 /// "Testing" environment; migrations run at start as in production.
 /// </summary>
-public sealed class DmpApiApplication(TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class DmpApiApplication(
+    TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     /// <summary>The development-token settings of every test application; tokens are minted with the same values.</summary>
@@ -35,6 +38,17 @@ public sealed class DmpApiApplication(TestDatabase database, IReadOnlyDictionary
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+
+        if (clock is not null)
+        {
+            // Time-bound rules (one-month invisibility, two-week notification) run on the test's clock.
+            builder.ConfigureTestServices(s => s.AddSingleton(clock));
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 }

@@ -33,6 +33,10 @@ public sealed class FhirHttp(HttpClient http, string? token)
     public Task<FhirResponse> GetAsync(string url, Action<HttpRequestMessage>? configure = null) =>
         SendAsync(HttpMethod.Get, url, null, configure);
 
+    /// <summary>PATCH [base]/{type}/{id} with a JSON Patch document (RFC 6902), written as JSON text.</summary>
+    public Task<FhirResponse> PatchAsync(string url, string jsonPatch, Action<HttpRequestMessage>? configure = null) =>
+        SendAsync(HttpMethod.Patch, url, Body(jsonPatch, "application/json-patch+json"), configure);
+
     public Task<FhirResponse> DeleteAsync(string url) => SendAsync(HttpMethod.Delete, url, null, null);
 
     /// <summary>GET [base]/{type}?{query}; the query is sent as written (encode values with <see cref="Uri.EscapeDataString(string)"/>).</summary>

@@ -23,11 +23,14 @@ public abstract class StoreFixture(TestStore store)
     /// <summary>Extra configuration for this fixture's application (e.g. a small body limit).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
+    /// <summary>The application's clock; null for the system clock.</summary>
+    protected virtual TimeProvider? Clock => null;
+
     [OneTimeSetUp]
     public async Task StartApplicationAsync()
     {
         _database = await store.CreateDatabaseAsync();
-        _app = new DmpApiApplication(_database, Settings);
+        _app = new DmpApiApplication(_database, Settings, Clock);
         // Creating the client starts the host, which migrates the database: a broken start fails here, once.
         _fhir = new FhirHttp(_app.CreateClient(), Tokens.Professional());
     }

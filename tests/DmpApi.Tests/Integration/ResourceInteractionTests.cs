@@ -271,8 +271,8 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     {
         var patient = await CreatePatientAsync();
         var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        document.Description = "corrected";
-        await Fhir.UpdateAsync(document);
+        document.Status = DocumentReferenceStatus.EnteredInError;
+        Assert.That((await Fhir.UpdateAsync(document)).Status, Is.EqualTo(HttpStatusCode.OK), "arrange: a second version");
         await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
 
         var response = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}/_history");

@@ -1,0 +1,78 @@
+using System.Net;
+using DmpApi.Access;
+using DmpApi.Auth;
+using DmpApi.Fhir;
+using DmpApi.Search;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Documents;
+
+/// <summary>
+/// What may change in a document after its deposit (DMP-RULES §3, PDSm): its author changes `status`, `securityLabel`
+/// and the archive flag; the patient adds or removes `MASQUE_PS` only; anything else needs a replacement document.
+/// </summary>
+public static class DocumentChanges
+{
+    /// <summary>Whether the requester deposited the stored document: a professional by idNatPs, the patient when no professional did.</summary>
+    public static bool IsAuthor(Requester requester, ResourceRow stored) => requester.Kind switch
+    {
+        RequesterKind.Professional => stored.DepositorIdNatPs is { } depositor && depositor == requester.IdNatPs,
+        _ => stored.DepositorIdNatPs is null,
+    };
+
+    /// <summary>422 when the new version changes more than the requester may; 403 when the requester may change nothing.</summary>
+    public static void Check(DocumentReference before, DocumentReference after, ResourceRow stored, Requester requester)
+    {
+        var isAuthor = IsAuthor(requester, stored);
+        if (!isAuthor && requester.Kind == RequesterKind.Professional)
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                "Only the professional who deposited this document may change, archive or delete it; the patient may mask it.");
+        }
+
+        if (!WithoutChangeableElements(before).IsExactly(WithoutChangeableElements(after)))
+        {
+            throw FhirException.Unprocessable(
+                "Only status, securityLabel and the archive flag (extension " + SearchParameterRegistry.IsArchivedExtension + ") of a "
+                + "DocumentReference can change after its deposit (PDSm); publish a replacement document (relatesTo.code = replaces) instead.");
+        }
+
+        if (isAuthor)
+        {
+            return;
+        }
+
+        // The patient: MASQUE_PS on or off (CSP L1111-15), nothing else.
+        if (before.Status != after.Status || IsArchived(before) != IsArchived(after)
+            || !Unmasked(before.SecurityLabel).SequenceEqual(Unmasked(after.SecurityLabel), DeepEquality.Instance))
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                "As the patient, you may add or remove the MASQUE_PS label of a document of your record; its status, other labels "
+                + "and archive flag belong to its author.");
+        }
+    }
+
+    private static DocumentReference WithoutChangeableElements(DocumentReference document)
+    {
+        var copy = (DocumentReference)document.DeepCopy();
+        copy.Meta = null;
+        copy.Status = null;
+        copy.SecurityLabel = [];
+        copy.Extension.RemoveAll(e => e.Url == SearchParameterRegistry.IsArchivedExtension);
+        return copy;
+    }
+
+    private static bool IsArchived(DocumentReference document) =>
+        document.GetExtensionValue<FhirBoolean>(SearchParameterRegistry.IsArchivedExtension)?.Value == true;
+
+    private static IEnumerable<CodeableConcept> Unmasked(IEnumerable<CodeableConcept> labels) =>
+        labels.Where(l => !QualifiedCode.From(l).Contains(DmpCodes.Masked));
+
+    private sealed class DeepEquality : IEqualityComparer<CodeableConcept>
+    {
+        public static readonly DeepEquality Instance = new();
+        public bool Equals(CodeableConcept? x, CodeableConcept? y) => x is null ? y is null : y is not null && x.IsExactly(y);
+        public int GetHashCode(CodeableConcept obj) => 0;
+    }
+}

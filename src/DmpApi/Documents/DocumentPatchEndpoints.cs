@@ -1,0 +1,143 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DmpApi.Access;
+using DmpApi.Auth;
+using DmpApi.Endpoints;
+using DmpApi.Fhir;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.JsonPatch.SystemTextJson;
+using Microsoft.AspNetCore.JsonPatch.SystemTextJson.Exceptions;
+using Microsoft.AspNetCore.JsonPatch.SystemTextJson.Operations;
+using Microsoft.Net.Http.Headers;
+
+namespace DmpApi.Documents;
+
+/// <summary>
+/// JSON Patch (RFC 6902, FHIR R4 §3.1.0.6) on a DocumentReference, limited to `status`, `securityLabel` and the archive
+/// flag (DESIGN §4, PDSm): how the patient masks a document and how its author archives or withdraws it.
+/// </summary>
+public static class DocumentPatchEndpoints
+{
+    public const string JsonPatchMediaType = "application/json-patch+json";
+
+    /// <summary>Maps PATCH /{id} on the DocumentReference group.</summary>
+    public static RouteGroupBuilder MapDocumentPatchEndpoints(this RouteGroupBuilder documents)
+    {
+        documents.MapPatch("/{id}", PatchAsync)
+            .WithName("PatchDocumentReference")
+            .WithSummary("Change a DocumentReference's status, securityLabel or archive flag (JSON Patch)")
+            .RequireScope("DocumentReference", FhirInteraction.Update);
+        return documents;
+    }
+
+    private static async Task<IResult> PatchAsync(string id, HttpContext http, ResourceStore store, CancellationToken ct)
+    {
+        var patch = await ReadPatchAsync(http.Request, ct);
+        var scope = http.GetAccessScope();
+        var current = await store.ReadAsync(scope, "DocumentReference", id, ct) ?? throw FhirException.NotFound("DocumentReference", id);
+        if (current.IsDeleted)
+        {
+            throw FhirRequest.Gone("DocumentReference", id);
+        }
+
+        var patched = Apply(patch, current.Resource!);
+        // Without If-Match the patch still applies to the version it was computed on: a concurrent change answers 412.
+        var stored = await store.UpdateAsync(scope, patched, http.Request.IfMatchVersion() ?? current.Version, http.Request.BaseUrl(), ct);
+        return ResourceEndpoints.Written(http, HttpStatusCode.OK, stored, $"DocumentReference updated to version {stored.Version}.");
+    }
+
+    private static async Task<JsonPatchDocument> ReadPatchAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media)
+            || !media.MediaType.Equals(JsonPatchMediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FhirException(HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
+                $"PATCH takes a JSON Patch document (Content-Type: {JsonPatchMediaType}); FHIRPath Patch is not supported.");
+        }
+
+        var body = await FhirWire.ReadLimitedBodyAsync(request, "a JSON Patch document (an array of operations)", ct);
+        JsonPatchDocument? patch;
+        try
+        {
+            patch = JsonSerializer.Deserialize<JsonPatchDocument>(body);
+        }
+        catch (JsonException e)
+        {
+            throw FhirException.BadRequest($"The body is not a JSON Patch document: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
+
+        if (patch is null || patch.Operations.Count == 0)
+        {
+            throw FhirException.BadRequest("The JSON Patch document holds no operation.", OperationOutcome.IssueType.Required);
+        }
+
+        if (patch.Operations.Select((o, i) => (o, i)).FirstOrDefault(x => x.o.OperationType == OperationType.Invalid || string.IsNullOrEmpty(x.o.path)) is { o: not null } bad)
+        {
+            throw FhirException.BadRequest(
+                $"JSON Patch operation {bad.i} ('{bad.o.op}' at '{bad.o.path}') is not one of add, remove, replace, move, copy, test with a path.",
+                OperationOutcome.IssueType.Structure);
+        }
+
+        return patch;
+    }
+
+    /// <summary>Applies the patch to the stored JSON; 422 when it fails (a failed `test` included) or yields no valid DocumentReference.</summary>
+    private static Resource Apply(JsonPatchDocument patch, Resource current)
+    {
+        var json = JsonNode.Parse(FhirWire.SerializeJson(current))!.AsObject();
+        try
+        {
+            patch.ApplyTo(json);
+        }
+        catch (JsonPatchException e)
+        {
+            throw FhirException.Unprocessable($"The JSON Patch could not be applied: {e.Message}", OperationOutcome.IssueType.Processing);
+        }
+
+        // FHIR JSON has no empty arrays or objects: removing the last label means "no label".
+        Prune(json);
+        Resource patched;
+        try
+        {
+            patched = FhirWire.DeserializeJson(JsonSerializer.SerializeToUtf8Bytes(json));
+        }
+        catch (Exception e) when (e is Hl7.Fhir.Serialization.DeserializationFailedException or JsonException or FormatException or InvalidOperationException)
+        {
+            throw FhirException.Unprocessable($"The patched resource is not a valid DocumentReference: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
+
+        if (patched is not DocumentReference || patched.Id != current.Id)
+        {
+            throw FhirException.Unprocessable("A patch cannot change the resource's type or id.", OperationOutcome.IssueType.Invariant);
+        }
+
+        return patched;
+    }
+
+    private static void Prune(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (name, child) in o.ToList())
+                {
+                    Prune(child);
+                    if (child is JsonArray { Count: 0 } or JsonObject { Count: 0 })
+                    {
+                        o.Remove(name);
+                    }
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var child in a)
+                {
+                    Prune(child);
+                }
+
+                break;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using DmpApi.Fhir;
+using DmpApi.Search;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace DmpApi.Documents;
+
+/// <summary>
+/// A new document with `relatesTo.code = replaces` replaces an earlier one of the same record (IHE MHD, DMP-RULES §3):
+/// only its author may, and the earlier one becomes `superseded` in the same transaction.
+/// </summary>
+public static class DocumentReplacement
+{
+    /// <summary>The current rows of the documents the new one replaces, checked; the store supersedes them after writing it.</summary>
+    public static async Task<IReadOnlyList<ResourceRow>> ReplacedAsync(DocumentReference document, string patientId, PendingWrite write, CancellationToken ct)
+    {
+        var replaced = new List<ResourceRow>();
+        foreach (var (relation, index) in document.RelatesTo.Select((r, i) => (r, i)))
+        {
+            if (relation.Code != DocumentRelationshipType.Replaces)
+            {
+                continue;
+            }
+
+            var path = $"DocumentReference.relatesTo[{index}].target";
+            if (relation.Target?.Reference is not { } reference || SearchIndexer.ParseReference(reference) is not ("DocumentReference", var id))
+            {
+                throw FhirException.Unprocessable($"{path} must reference the replaced document as DocumentReference/{{id}}.", OperationOutcome.IssueType.Required);
+            }
+
+            var row = await write.Db.Resources.AsNoTracking()
+                .FirstOrDefaultAsync(r => r.ResourceType == "DocumentReference" && r.LogicalId == id && r.IsCurrent && !r.IsDeleted, ct);
+            if (row is null || row.PatientId != patientId)
+            {
+                // Absent, deleted or in another record: the same answer, which discloses nothing of other records.
+                throw FhirException.Unprocessable($"{path} names DocumentReference/{id}, which is not a document of this patient's record.",
+                    OperationOutcome.IssueType.NotFound);
+            }
+
+            if (!DocumentChanges.IsAuthor(write.Scope.Requester, row))
+            {
+                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                    $"Only the professional who deposited DocumentReference/{id} may replace it.");
+            }
+
+            if (((DocumentReference)ResourceStore.ToStored(row).Resource!).Status == DocumentReferenceStatus.Superseded)
+            {
+                throw AlreadyReplaced(id);
+            }
+
+            replaced.Add(row);
+        }
+
+        return replaced;
+    }
+
+    /// <summary>409: a document is replaced once; the newest version replaces the replacement instead.</summary>
+    public static FhirException AlreadyReplaced(string id) =>
+        new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Conflict,
+            $"DocumentReference/{id} has already been replaced (status superseded); replace its replacement instead.");
+}
