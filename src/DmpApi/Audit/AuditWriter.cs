@@ -24,6 +24,11 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes) : IAu
     {
         for (var attempt = 1; ; attempt++)
         {
+            foreach (var record in records)
+            {
+                record.Id = 0; // a failed attempt may have left the key of a rolled-back insert
+            }
+
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -43,10 +48,6 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes) : IAu
             catch (DbUpdateException e) when (attempt < Attempts && UniqueViolation.Matches(e))
             {
                 // Another instance appended the same link first: link again after it.
-                foreach (var record in records)
-                {
-                    record.Id = 0;
-                }
             }
         }
     }
@@ -102,29 +103,54 @@ public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptio
             }
         }
 
-        if (batch.Count == 0)
+        if (batch.Count == 0 || await TryCommitAsync(batch) is not { } error)
         {
             return;
         }
 
+        if (batch.Count > 1 && !DatabaseUnavailable.Matches(error))
+        {
+            // The database refused a record, not the trail: one record must not fail the requests it was grouped with.
+            logger.LogWarning(error, "The audit trail could not commit a batch of {Count} records; committing them one by one", batch.Count);
+            foreach (var pending in batch)
+            {
+                if (await TryCommitAsync([pending]) is { } single)
+                {
+                    logger.LogError(single, "The audit trail could not commit request {RequestId}'s record; it answers 503", pending.Record.RequestId);
+                    pending.Failed(single);
+                }
+            }
+
+            return;
+        }
+
+        logger.LogError(error, "The audit trail could not commit {Count} records; their requests answer 503", batch.Count);
+        foreach (var pending in batch)
+        {
+            pending.Failed(error);
+        }
+    }
+
+    /// <summary>Commits the records in one transaction and releases their requests; the error when the database refused them.</summary>
+    private async Task<Exception?> TryCommitAsync(List<PendingAudit> pendings)
+    {
         try
         {
             // Not cancelled by shutdown: a record whose request is waiting is worth the last commit.
-            await store.WriteAsync(batch.ConvertAll(p => p.Record), CancellationToken.None);
-            Interlocked.Increment(ref _commits);
-            Interlocked.Add(ref _records, batch.Count);
-            foreach (var pending in batch)
-            {
-                pending.Committed();
-            }
+            await store.WriteAsync(pendings.ConvertAll(p => p.Record), CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "The audit trail could not commit {Count} records; their requests answer 503", batch.Count);
-            foreach (var pending in batch)
-            {
-                pending.Failed(e);
-            }
+            return e;
         }
+
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _records, pendings.Count);
+        foreach (var pending in pendings)
+        {
+            pending.Committed();
+        }
+
+        return null;
     }
 }

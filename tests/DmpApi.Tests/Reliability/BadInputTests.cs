@@ -92,6 +92,13 @@ public sealed class BadInputTests(TestStore store) : StoreFixture(store)
         new("Huge array", _ => Post("fhir/Patient", "{\"resourceType\":\"Patient\",\"name\":[" + string.Join(',', Enumerable.Repeat("null", 1_000_000)) + "]}"), Bad, OperationOutcome.IssueType.Structure),
         new("NUL character in a string", _ => Post("fhir/Patient", PatientJson.Replace("Martin", "Mar\\u0000tin")), Bad, OperationOutcome.IssueType.Value),
 
+        // Found by the mutation fuzzer (each answered 500 before)
+        new("JSON Patch move without from", t => Patch(t, """[{"op":"move","path":"/status"}]"""), Bad, OperationOutcome.IssueType.Structure),
+        new("contained as an object", _ => Post("fhir/Patient", PatientJson.Replace("\"gender\"", "\"contained\":{\"x\":null},\"gender\"")), Bad, OperationOutcome.IssueType.Structure),
+        new("NUL character in a form search", t => SearchByPost(t, [new("_id", "\u0000")]), Bad, OperationOutcome.IssueType.Invalid),
+        new("NUL character as the patient of a search (its audit record once failed on PostgreSQL)", _ => Get("fhir/DocumentReference?patient=%00"), Bad, OperationOutcome.IssueType.Invalid),
+        new("U+FFFF echoed in an XML error", t => WithAccept(SearchDocuments(t, "_count=%EF%BF%BF"), FhirHttp.Xml), Bad, OperationOutcome.IssueType.Invalid),
+
         // If-Match
         new("Malformed If-Match", t => PutPatient(t, SamePatientJson(t), "garbage"), Bad, OperationOutcome.IssueType.Invalid),
         new("Stale If-Match", t => PutPatient(t, SamePatientJson(t), "W/\"99\""), HttpStatusCode.PreconditionFailed, OperationOutcome.IssueType.Conflict),
@@ -151,6 +158,19 @@ public sealed class BadInputTests(TestStore store) : StoreFixture(store)
             using var response = await Fhir.Http.SendAsync(request);
             return new FhirResponse(response.StatusCode, response.Headers, response.Content.Headers, await response.Content.ReadAsByteArrayAsync());
         }
+    }
+
+    private static HttpRequestMessage Patch(Target t, string patch)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(patch));
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json-patch+json");
+        return new HttpRequestMessage(HttpMethod.Patch, $"fhir/DocumentReference/{t.Document.Id}") { Content = content };
+    }
+
+    private static HttpRequestMessage WithAccept(HttpRequestMessage request, string mediaType)
+    {
+        request.Headers.Add("Accept", mediaType);
+        return request;
     }
 
     private static HttpRequestMessage WithPrefer(HttpRequestMessage request, string prefer)
