@@ -97,6 +97,7 @@ public sealed class BadInputTests(TestStore store) : StoreFixture(store)
         new("contained as an object", _ => Post("fhir/Patient", PatientJson.Replace("\"gender\"", "\"contained\":{\"x\":null},\"gender\"")), Bad, OperationOutcome.IssueType.Structure),
         new("NUL character in a form search", t => SearchByPost(t, [new("_id", "\u0000")]), Bad, OperationOutcome.IssueType.Invalid),
         new("NUL character as the patient of a search (its audit record once failed on PostgreSQL)", _ => Get("fhir/DocumentReference?patient=%00"), Bad, OperationOutcome.IssueType.Invalid),
+        new("Several values for :missing", t => SearchDocuments(t, "description:missing=%2C%2C%2C"), Bad, OperationOutcome.IssueType.Invalid),
         new("U+FFFF in a stored string (could not be answered in XML)", _ => Post("fhir/Patient", PatientJson.Replace("Martin", "Martin\\uFFFF")), Bad, OperationOutcome.IssueType.Value),
         new("U+FFFF echoed in an XML error", t => WithAccept(SearchDocuments(t, "_count=%EF%BF%BF"), FhirHttp.Xml), Bad, OperationOutcome.IssueType.Invalid),
 
