@@ -42,6 +42,14 @@ public static class CapabilityStatementEndpoint
                 Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")],
                 Description = "OAuth2 bearer tokens (JWT) with SMART v2 scopes; professionals via Pro Santé Connect.",
             },
+            Interaction =
+            [
+                new CapabilityStatement.SystemInteractionComponent
+                {
+                    Code = CapabilityStatement.SystemRestfulInteraction.Transaction,
+                    Documentation = "IHE MHD ITI-65 Provide Document Bundle only: DocumentReferences, their Binary content and the SubmissionSet List.",
+                },
+            ],
         };
         foreach (var type in FhirResources.Types)
         {

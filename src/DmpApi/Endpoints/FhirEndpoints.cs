@@ -45,6 +45,7 @@ public static class FhirEndpoints
             }
         }
 
+        fhir.MapDocumentPublicationEndpoints();
         fhir.MapBinaryEndpoints();
         fhir.MapAuditEventEndpoints();
         fhir.MapCommunicationEndpoints();

@@ -118,6 +118,18 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("415", "Content-Type is not application/json-patch+json");
                 responses.Outcome("422", "The patch fails (e.g. a test operation) or changes more than status, securityLabel and the archive flag");
                 break;
+            case FhirRouteKind.Transaction:
+                operation.Description = "IHE MHD ITI-65 Provide Document Bundle: a transaction Bundle of POST entries — DocumentReferences, "
+                    + "the Binaries their attachment.url points to (by fullUrl), and the SubmissionSet List — stored in one transaction or not "
+                    + "at all. Each document obeys the rules of a single create (author recorded from the token, replacement, access).";
+                anchor = "transaction";
+                operation.RequestBody = FhirBody("Bundle", document);
+                parameters.Add(FhirParameters.Prefer(FhirParameters.PreferReturn));
+                responses.Fhir("200", "A transaction-response Bundle: per entry, 201 with the location of what was created", "Bundle");
+                responses.Outcome("400", "Not a transaction Bundle, or an entry that is not a POST of its resource type");
+                responses.Outcome("409", "A document the Bundle replaces was already replaced");
+                WriteErrors(responses);
+                break;
             case FhirRouteKind.Delete:
                 operation.Description = "Logical delete: history and traces stay; later reads answer 410 Gone.";
                 anchor = "delete";

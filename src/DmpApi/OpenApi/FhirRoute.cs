@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.ApiExplorer;
 namespace DmpApi.OpenApi;
 
 /// <summary>The FHIR RESTful interactions as they appear in the document (FHIR R4 §3.1.0), told apart by method and route.</summary>
-internal enum FhirRouteKind { Capabilities, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, Delete, BinaryRead, Other }
+internal enum FhirRouteKind { Capabilities, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, Delete, Transaction, BinaryRead, Other }
 
 /// <summary>What one /fhir endpoint does: the type in its route, the interaction, and the scope it needs (its <see cref="FhirOperation"/>).</summary>
 internal sealed record FhirRoute(string ResourceType, FhirRouteKind Kind, FhirOperation? Operation)
@@ -13,6 +13,11 @@ internal sealed record FhirRoute(string ResourceType, FhirRouteKind Kind, FhirOp
     public static FhirRoute? Describe(ApiDescription api)
     {
         var segments = (api.RelativePath ?? string.Empty).Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["fhir"])
+        {
+            return new FhirRoute("Bundle", FhirRouteKind.Transaction, api.ActionDescriptor.EndpointMetadata.OfType<FhirOperation>().FirstOrDefault());
+        }
+
         if (segments is not ["fhir", var type, .. var rest])
         {
             return null;

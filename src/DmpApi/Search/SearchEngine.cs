@@ -21,18 +21,15 @@ public sealed class SearchEngine(DmpDbContext db)
         ArgumentNullException.ThrowIfNull(scope);
         // DESIGN §2: the access filter is part of the query, before ordering, paging and counting.
         var records = await scope.SearchableRecordsAsync(await NamedPatientsAsync(request, ct), ct);
-        var query = Matching(request.ResourceType, request.Criteria).Where(r => r.PatientId != null && records.Contains(r.PatientId));
-        if (request.ResourceType == "DocumentReference")
+        // DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain.
+        var visible = new List<Expression<Func<ResourceRow, bool>>>();
+        foreach (var patientId in records)
         {
-            // DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted.
-            var visible = new List<Expression<Func<ResourceRow, bool>>>();
-            foreach (var patientId in records)
-            {
-                visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
-            }
-
-            query = query.Where(Predicates.Or(visible));
+            visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
         }
+
+        var reach = new Reach(records, Predicates.Or(visible));
+        var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
         int? total = request.TotalAccurate || request.SummaryCount || request.Count == 0 ? await query.CountAsync(ct) : null;
@@ -78,19 +75,30 @@ public sealed class SearchEngine(DmpDbContext db)
         return ids;
     }
 
+    /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
+    private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument)
+    {
+        public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
+        {
+            var records = Records;
+            rows = rows.Where(r => r.PatientId != null && records.Contains(r.PatientId));
+            return type == "DocumentReference" ? rows.Where(VisibleDocument) : rows;
+        }
+    }
+
     /// <summary>The current, not deleted rows of a type that meet every criterion.</summary>
-    private IQueryable<ResourceRow> Matching(string type, IEnumerable<SearchCriterion> criteria)
+    private IQueryable<ResourceRow> Matching(string type, IEnumerable<SearchCriterion> criteria, Reach reach)
     {
         var query = db.Resources.Where(r => r.ResourceType == type && r.IsCurrent && !r.IsDeleted);
         foreach (var criterion in criteria)
         {
-            query = Apply(query, type, criterion);
+            query = Apply(query, type, criterion, reach);
         }
 
         return query;
     }
 
-    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> query, string type, SearchCriterion c)
+    private IQueryable<ResourceRow> Apply(IQueryable<ResourceRow> query, string type, SearchCriterion c, Reach reach)
     {
         if (c.Name == "_id")
         {
@@ -120,7 +128,8 @@ public sealed class SearchEngine(DmpDbContext db)
         if (c.Chain is { } chain)
         {
             var targetType = c.Modifier!;
-            var targets = Apply(db.Resources.Where(r => r.ResourceType == targetType && r.IsCurrent && !r.IsDeleted), targetType, chain)
+            // A chain reaches only what the requester could find by searching the target type itself.
+            var targets = reach.Within(Apply(db.Resources.Where(r => r.ResourceType == targetType && r.IsCurrent && !r.IsDeleted), targetType, chain, reach), targetType)
                 .Select(r => r.LogicalId);
             var name = param.Name;
             var chained = db.ReferenceIndex

@@ -83,23 +83,35 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return await MaySeeAsync(scope, current.Item1, current.Item2, ct) ? versions : [];
     }
 
-    public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct)
+    public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct) =>
+        (await CreateAllAsync(scope, [resource], baseUrl, ct))[0];
+
+    /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
+    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(AccessScope scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
     {
-        var id = Guid.NewGuid().ToString("N");
-        resource.Id = id;
+        var created = new List<StoredResource>(resources.Count);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var stored = await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct);
-        if (resource is Patient && scope.Requester.IdNatPs is { } idNatPs)
+        foreach (var resource in resources)
         {
-            // DMP-RULES §3: the professional who opens a record, with the patient present, is authorised on it.
-            var permit = OpeningPermit(id, idNatPs, Now());
-            permit.Id = Guid.NewGuid().ToString("N");
-            await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, checkAccess: false);
+            var id = Guid.NewGuid().ToString("N");
+            resource.Id = id;
+            created.Add(await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct));
+            if (resource is Patient && scope.Requester.IdNatPs is { } idNatPs)
+            {
+                // DMP-RULES §3: the professional who opens a record, with the patient present, is authorised on it.
+                var permit = OpeningPermit(id, idNatPs, Now());
+                permit.Id = Guid.NewGuid().ToString("N");
+                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, checkAccess: false);
+            }
         }
 
         await transaction.CommitAsync(ct);
-        scope.Invalidate(id);
-        return stored;
+        foreach (var patient in created.Where(c => c.ResourceType == "Patient"))
+        {
+            scope.Invalidate(patient.Id);
+        }
+
+        return created;
     }
 
     public async Task<StoredResource> UpdateAsync(AccessScope scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)

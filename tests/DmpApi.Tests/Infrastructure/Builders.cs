@@ -344,3 +344,72 @@ public static class JsonPatches
     /// <summary>Removes the document's first label (its only one in these tests).</summary>
     public const string RemoveFirstLabel = """[{"op":"remove","path":"/securityLabel/0"}]""";
 }
+
+/// <summary>An IHE MHD ITI-65 Provide Document Bundle: a SubmissionSet, and each document with its content as a Binary entry.</summary>
+public sealed class DocumentBundleBuilder
+{
+    private readonly Patient _patient;
+    private readonly List<Resource> _extra = [];
+    private readonly List<DocumentReference> _documents = [];
+
+    private DocumentBundleBuilder(Patient patient) => _patient = patient;
+
+    public static DocumentBundleBuilder For(Patient patient) => new(patient);
+
+    /// <summary>A document whose inline content becomes a Binary entry that attachment.url points to.</summary>
+    public DocumentBundleBuilder With(DocumentBuilder document)
+    {
+        _documents.Add(document.Build());
+        return this;
+    }
+
+    /// <summary>Any other entry (to check what the server refuses).</summary>
+    public DocumentBundleBuilder WithEntry(Resource resource)
+    {
+        _extra.Add(resource);
+        return this;
+    }
+
+    public Bundle Build()
+    {
+        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+        var submission = new List
+        {
+            Status = List.ListStatus.Current,
+            Mode = ListMode.Working,
+            Code = new CodeableConcept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset"),
+            Subject = new ResourceReference($"Patient/{_patient.Id}"),
+            Date = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        Add(bundle, submission);
+        foreach (var document in _documents)
+        {
+            foreach (var content in document.Content.Where(c => c.Attachment?.Data is not null))
+            {
+                var binaryUrl = "urn:uuid:" + Guid.NewGuid();
+                Add(bundle, new Binary { ContentType = content.Attachment.ContentType, Data = content.Attachment.Data }, binaryUrl);
+                content.Attachment.Data = null;
+                content.Attachment.Url = binaryUrl;
+            }
+
+            var documentUrl = "urn:uuid:" + Guid.NewGuid();
+            submission.Entry.Add(new List.EntryComponent { Item = new ResourceReference(documentUrl) });
+            Add(bundle, document, documentUrl);
+        }
+
+        foreach (var resource in _extra)
+        {
+            Add(bundle, resource);
+        }
+
+        return bundle;
+    }
+
+    private static void Add(Bundle bundle, Resource resource, string? fullUrl = null) =>
+        bundle.Entry.Add(new Bundle.EntryComponent
+        {
+            FullUrl = fullUrl ?? "urn:uuid:" + Guid.NewGuid(),
+            Resource = resource,
+            Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = resource.TypeName },
+        });
+}

@@ -120,6 +120,13 @@ public sealed class AccessScopeCoverageTests
     private Task<FhirResponse> CallAsync(string method, string route, Record r)
     {
         var type = route.Split('/')[2];
+        if (type.Length == 0 && method == "POST")
+        {
+            // POST [base]: the ITI-65 Provide Document Bundle.
+            var bundle = DocumentBundleBuilder.For(r.Patient).With(DocumentBuilder.For(r.Patient)).Build();
+            return _fhir!.SendAsync(HttpMethod.Post, "fhir", FhirHttp.JsonContent(bundle), null);
+        }
+
         var (id, current) = type switch
         {
             "Patient" => (r.Patient.Id!, (Resource)r.Patient),

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Net;
+using DmpApi.Access;
+using DmpApi.Audit;
+using DmpApi.Auth;
+using DmpApi.Fhir;
+using DmpApi.Storage;
+using Hl7.Fhir.Model;
+
+namespace DmpApi.Documents;
+
+/// <summary>
+/// IHE MHD ITI-65 Provide Document Bundle (DESIGN §4): a `transaction` Bundle at the base URL publishing documents —
+/// DocumentReferences, the Binaries holding their content and the SubmissionSet List — all stored in one transaction or none.
+/// </summary>
+public static class DocumentPublicationEndpoints
+{
+    /// <summary>IHE MHD List types: the SubmissionSet that every ITI-65 Bundle carries.</summary>
+    public const string ListTypesSystem = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes";
+
+    public static RouteGroupBuilder MapDocumentPublicationEndpoints(this RouteGroupBuilder fhir)
+    {
+        fhir.MapPost("/", PublishAsync)
+            .WithTags("Bundle")
+            .WithName("ProvideDocumentBundle")
+            .WithSummary("Publish documents with their content in one transaction (IHE MHD ITI-65 Provide Document Bundle)")
+            .RequireScope("DocumentReference", FhirInteraction.Create);
+        return fhir;
+    }
+
+    private static async Task<IResult> PublishAsync(HttpContext http, ResourceStore store, CancellationToken ct)
+    {
+        var body = await FhirWire.ReadBodyAsync(http.Request, ct);
+        if (body is not Bundle { Type: Bundle.BundleType.Transaction } bundle)
+        {
+            throw FhirException.BadRequest(
+                "POST [base] takes a transaction Bundle publishing documents (IHE MHD ITI-65); batch Bundles and other resources are not served here.");
+        }
+
+        var documents = Documents(bundle);
+        var created = await store.CreateAllAsync(http.GetAccessScope(), documents.Select(d => d.Document).ToList(), http.Request.BaseUrl(), ct);
+
+        var response = new Bundle { Type = Bundle.BundleType.TransactionResponse, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
+        var representation = http.Request.PreferredReturn() == PreferReturn.Representation;
+        var byEntry = documents.Select((d, i) => (d.Entry, Stored: created[i])).ToDictionary(x => x.Entry, x => x.Stored);
+        foreach (var entry in bundle.Entry)
+        {
+            response.Entry.Add(Answer(entry, byEntry, documents, representation));
+        }
+
+        foreach (var stored in created)
+        {
+            http.AuditScope()?.Returned(stored.Resource);
+        }
+
+        return new FhirResult(HttpStatusCode.OK, response);
+    }
+
+    private sealed record Publication(Bundle.EntryComponent Entry, DocumentReference Document, Dictionary<Bundle.EntryComponent, int> Contents);
+
+    /// <summary>Checks the entries and puts each Binary's bytes into the attachment that points to it (400/422 before anything is written).</summary>
+    private static List<Publication> Documents(Bundle bundle)
+    {
+        var binaries = new Dictionary<string, Bundle.EntryComponent>(StringComparer.Ordinal);
+        foreach (var (entry, index) in bundle.Entry.Select((e, i) => (e, i)))
+        {
+            if (entry.Request is not { Method: Bundle.HTTPVerb.POST } request || entry.Resource is null)
+            {
+                throw FhirException.BadRequest($"Bundle.entry[{index}] must POST a resource (request.method = POST): a Provide Document Bundle only creates.");
+            }
+
+            if (request.Url?.Split('?')[0].TrimEnd('/') != entry.Resource.TypeName)
+            {
+                throw FhirException.BadRequest($"Bundle.entry[{index}].request.url must be '{entry.Resource.TypeName}'.");
+            }
+
+            switch (entry.Resource)
+            {
+                case Binary when entry.FullUrl is { Length: > 0 } fullUrl:
+                    binaries[fullUrl] = entry;
+                    break;
+                case Binary:
+                    throw FhirException.Unprocessable($"Bundle.entry[{index}] is a Binary without fullUrl: nothing can point to its content.", OperationOutcome.IssueType.Required);
+                case List list when list.Code?.Coding.Any(c => c.System == ListTypesSystem && c.Code == "submissionset") == true:
+                    break;
+                case DocumentReference:
+                    break;
+                default:
+                    throw FhirException.Unprocessable(
+                        $"Bundle.entry[{index}] is a {entry.Resource.TypeName}: a Provide Document Bundle carries DocumentReferences, their Binary content and one SubmissionSet List ({ListTypesSystem}#submissionset).");
+            }
+        }
+
+        var publications = new List<Publication>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (entry, document) in bundle.Entry.Where(e => e.Resource is DocumentReference).Select(e => (e, (DocumentReference)e.Resource!)))
+        {
+            var contents = new Dictionary<Bundle.EntryComponent, int>();
+            foreach (var (content, index) in document.Content.Select((c, i) => (c, i)))
+            {
+                if (content.Attachment?.Url is { } url && binaries.TryGetValue(url, out var binaryEntry))
+                {
+                    var binary = (Binary)binaryEntry.Resource!;
+                    content.Attachment.Data = binary.Data ?? throw FhirException.Unprocessable($"The Binary {url} holds no data.", OperationOutcome.IssueType.Required);
+                    content.Attachment.ContentType ??= binary.ContentType;
+                    content.Attachment.Url = null;
+                    contents[binaryEntry] = index;
+                    used.Add(url);
+                }
+            }
+
+            publications.Add(new Publication(entry, document, contents));
+        }
+
+        if (publications.Count == 0)
+        {
+            throw FhirException.Unprocessable("The Bundle publishes no DocumentReference.", OperationOutcome.IssueType.Required);
+        }
+
+        if (binaries.Keys.FirstOrDefault(url => !used.Contains(url)) is { } orphan)
+        {
+            throw FhirException.Unprocessable($"The Binary {orphan} is the content of no DocumentReference of the Bundle (attachment.url = its fullUrl).",
+                OperationOutcome.IssueType.Invalid);
+        }
+
+        return publications;
+    }
+
+    /// <summary>The transaction-response entry of one request entry (FHIR R4 §3.1.0.11.4): status, location, version.</summary>
+    private static Bundle.EntryComponent Answer(Bundle.EntryComponent entry, Dictionary<Bundle.EntryComponent, StoredResource> byEntry,
+        List<Publication> documents, bool representation)
+    {
+        switch (entry.Resource)
+        {
+            case DocumentReference when byEntry.TryGetValue(entry, out var stored):
+                return new Bundle.EntryComponent
+                {
+                    Resource = representation ? stored.Resource : null,
+                    Response = new Bundle.ResponseComponent
+                    {
+                        Status = "201 Created",
+                        Location = $"DocumentReference/{stored.Id}/_history/{stored.Version}",
+                        Etag = $"W/\"{stored.Version}\"",
+                        LastModified = new DateTimeOffset(stored.LastUpdated),
+                    },
+                };
+            case Binary:
+                var (owner, index) = documents.Select(d => (d, d.Contents.TryGetValue(entry, out var i) ? i : -1)).First(x => x.Item2 >= 0);
+                var url = owner.Document.Content[index].Attachment.Url!;
+                return new Bundle.EntryComponent
+                {
+                    Response = new Bundle.ResponseComponent { Status = "201 Created", Location = "Binary/" + url[(url.LastIndexOf('/') + 1)..] },
+                };
+            default:
+                // The SubmissionSet is checked and acknowledged; the DMP keeps the documents it lists, not the List.
+                return new Bundle.EntryComponent
+                {
+                    Response = new Bundle.ResponseComponent
+                    {
+                        Status = "200 OK",
+                        Outcome = Outcomes.Information(string.Create(CultureInfo.InvariantCulture,
+                            $"SubmissionSet accepted: its {documents.Count} document(s) are stored; the List itself is not kept.")),
+                    },
+                };
+        }
+    }
+}
