@@ -10,7 +10,8 @@ namespace DmpApi.Tests.Reliability;
 
 /// <summary>
 /// A bounded mutation fuzzer (DESIGN §4: never a 500 for anything a client sent): the examples of the committed API
-/// document (api-spec/openapi.json, and api-spec/examples/*.json when present) are mutated — bodies, headers, query
+/// document (api-spec/openapi.json, and api-spec/examples/*.json when present; a transaction Bundle is made around the
+/// DocumentReference example for POST [base]) are mutated — bodies, headers, query
 /// strings — and sent for DMP_FUZZ_SECONDS (default 15) per database. No answer may be a 5xx, and every error must be
 /// an OperationOutcome. The seed is printed (and taken from DMP_FUZZ_SEED when set) so a failure can be replayed.
 /// </summary>
@@ -94,6 +95,22 @@ public sealed class MutationFuzzTests(TestStore store) : StoreFixture(store)
             }
         }
 
+        // A transaction Bundle (IHE MHD ITI-65 at POST [base]) around the document example, for the bundle path.
+        if (found.FirstOrDefault(e => (string?)e["resourceType"] == "DocumentReference") is { } documentExample)
+        {
+            found.Add(new JsonObject
+            {
+                ["resourceType"] = "Bundle",
+                ["type"] = "transaction",
+                ["entry"] = new JsonArray(new JsonObject
+                {
+                    ["fullUrl"] = "urn:uuid:" + Guid.NewGuid(),
+                    ["resource"] = documentExample.DeepClone(),
+                    ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "DocumentReference" },
+                }),
+            });
+        }
+
         return found.Select(e => (JsonObject)JsonNode.Parse(RepointPatients(e.ToJsonString(), patientId))!).ToList();
     }
 
@@ -133,8 +150,11 @@ public sealed class MutationFuzzTests(TestStore store) : StoreFixture(store)
         var example = (JsonObject)examples[random.Next(examples.Count)].DeepClone();
         var type = (string)example["resourceType"]!;
         HttpRequestMessage request;
-        switch (random.Next(6))
+        switch (type == "Bundle" ? 0 : random.Next(6))
         {
+            case 0 when type == "Bundle":
+                request = new HttpRequestMessage(HttpMethod.Post, "fhir") { Content = Body(random, example) };
+                break;
             case 0 or 1:
                 request = new HttpRequestMessage(HttpMethod.Post, $"fhir/{type}") { Content = Body(random, example) };
                 break;
