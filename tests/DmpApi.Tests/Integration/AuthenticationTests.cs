@@ -3,7 +3,9 @@ using DmpApi.Auth;
 using DmpApi.Tests.Infrastructure;
 using DmpApi.Tests.Reliability;
 using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Claim = System.Security.Claims.Claim;
 
@@ -266,9 +268,28 @@ public sealed class AuthenticationTests(TestStore store) : StoreFixture(store)
         Assert.Multiple(() =>
         {
             Assert.That(trace.HttpStatus, Is.EqualTo(401));
-            Assert.That(trace.Path, Does.Not.Contain(token[..20]));
+            Assert.That(trace.Path, Does.Not.Contain(token.Split('.')[2]), "the token's signature");
             Assert.That(trace.Path, Does.Contain("access_token=%5Bredacted%5D"));
         });
+    }
+
+    [Test]
+    public async Task A_token_in_the_query_string_is_not_written_to_the_logs_at_the_shipped_levels()
+    {
+        var logs = new CapturedLogs();
+        // The levels appsettings.json ships: Information, and Warning for Microsoft.AspNetCore (whose hosting log would show the URL).
+        await using var app = App.WithWebHostBuilder(b => b
+            .UseSetting("Logging:LogLevel:Default", "Information")
+            .UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning")
+            .ConfigureLogging(l => l.AddProvider(logs)));
+        using var client = app.CreateClient();
+        var token = Tokens.Professional();
+
+        var response = await new FhirHttp(client, null).GetAsync($"fhir/Patient/{Guid.NewGuid():N}?access_token={token}");
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Unauthorized), response.ToString());
+        Assert.That(logs.Messages, Is.Not.Empty, "Arrange: the capture sees the application's logs");
+        Assert.That(logs.Messages, Has.None.Contains(token.Split('.')[2]), "the token's signature");
     }
 
     /// <summary>Every kind of refused token (DESIGN §3), each of which must leave a denied-access trace (DMP-RULES §4).</summary>
