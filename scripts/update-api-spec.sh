@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates api-spec/openapi.json: builds and starts the app on a throw-away SQLite database on a free local port,
-# downloads /swagger/v1/swagger.json exactly as served, and stops the app.
+# Regenerates api-spec/openapi.json and api-spec/CapabilityStatement.json: builds and starts the app on a throw-away
+# SQLite database on a free local port, downloads /swagger/v1/swagger.json exactly as served and /fhir/metadata with its
+# build- and host-dependent fields set to fixed values (api-spec/README.md), and stops the app. Needs node
+# (scripts/install-test-tools.sh installs it) for the CapabilityStatement.
 # Usage: scripts/update-api-spec.sh            (from anywhere in the repository)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/api-spec/openapi.json"
+capabilities="$root/api-spec/CapabilityStatement.json"
 tmp="$(mktemp -d)"
 pid=""
 
@@ -49,3 +52,17 @@ mkdir -p "$(dirname "$out")"
 curl -fsS "$base/swagger/v1/swagger.json" -o "$tmp/openapi.json"
 mv "$tmp/openapi.json" "$out"
 echo "Wrote $out ($(wc -c <"$out") bytes). Review with: git diff -- api-spec/openapi.json" >&2
+
+# The fields that depend on the host, the build and the day get the fixed values that
+# tests/DmpApi.ContractTests/Spec/CapabilityStatementNormalisation.cs compares with.
+curl -fsS -H 'Accept: application/fhir+json' "$base/fhir/metadata" -o "$tmp/metadata.json"
+node -e '
+const fs = require("fs");
+const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+s.url = "https://dmp.example.fr/fhir/metadata";
+s.date = "2026-01-01";
+if (s.software) s.software.version = "0.0.0";
+if (s.implementation) s.implementation.url = "https://dmp.example.fr/fhir";
+fs.writeFileSync(process.argv[2], JSON.stringify(s, null, 2) + "\n");
+' "$tmp/metadata.json" "$capabilities"
+echo "Wrote $capabilities ($(wc -c <"$capabilities") bytes). Review with: git diff -- api-spec/CapabilityStatement.json" >&2

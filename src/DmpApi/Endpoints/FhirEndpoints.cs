@@ -35,6 +35,12 @@ public static class FhirEndpoints
     public static RouteGroupBuilder MapFhirEndpoints(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup("/fhir").RequireAuthorization();
+        // An unsupported _format is a 400 on every interaction (a delete included), before the handler runs, not only when a body is written.
+        fhir.AddEndpointFilter((context, next) =>
+        {
+            FhirWire.ResponseFormat(context.HttpContext.Request);
+            return next(context);
+        });
         fhir.MapCapabilityStatement();
         foreach (var type in FhirResources.Types)
         {

@@ -107,6 +107,15 @@ public static class ResourceEndpoints
             throw FhirException.BadRequest("If-None-Exist must hold search criteria, e.g. identifier=urn:oid:1.2.250.1.213.1.4.8|{INS}.");
         }
 
+        if (http.GetRequester().Kind == RequesterKind.Professional && !search.NamesPatient())
+        {
+            // DESIGN §4: the match is a search, and a professional's search names the patient.
+            throw FhirException.BadRequest(type == "Patient"
+                ? "A professional's If-None-Exist on Patient must name the patient: identifier (the INS) or _id."
+                : $"A professional's If-None-Exist on {type} must name the patient (patient, subject or patient.identifier) beside its criteria.",
+                OperationOutcome.IssueType.Required);
+        }
+
         var existing = await engine.ExecuteAsync(http.GetAccessScope(), search, 0, ct);
         if (existing.Matches.Count == 0)
         {

@@ -51,7 +51,7 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
         return true;
     }
 
-    /// <summary>Writes an OperationOutcome in the client's format, falling back to JSON when the format itself was the problem.</summary>
+    /// <summary>Writes an OperationOutcome in the client's format, falling back to Accept when `_format` itself was the problem.</summary>
     internal static async Task WriteAsync(HttpContext httpContext, HttpStatusCode status, OperationOutcome outcome)
     {
         FhirFormat format;
@@ -61,7 +61,7 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
         }
         catch (FhirException)
         {
-            format = FhirFormat.Json;
+            format = FhirWire.AcceptedFormat(httpContext.Request);
         }
 
         var response = httpContext.Response;

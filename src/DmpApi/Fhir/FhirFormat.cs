@@ -30,6 +30,12 @@ public static class FhirWire
                 : throw FhirException.BadRequest($"_format '{format}' is not supported; use json or xml.", OperationOutcome.IssueType.NotSupported);
         }
 
+        return AcceptedFormat(request);
+    }
+
+    /// <summary>The format `Accept` names (JSON when none): also the format of the 400 that answers an unsupported `_format`.</summary>
+    public static FhirFormat AcceptedFormat(HttpRequest request)
+    {
         foreach (var accept in request.GetTypedHeaders().Accept.OrderByDescending(a => a.Quality ?? 1))
         {
             if (IsJson(accept.MediaType.Value)) return FhirFormat.Json;

@@ -66,7 +66,16 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Fhir("201", $"Created: the {type} (or nothing with Prefer: return=minimal, an OperationOutcome with return=OperationOutcome)", type, FhirParameters.WriteHeaders());
                 responses.Fhir("200", $"If-None-Exist matched one existing {type}: nothing was created; the existing one (per Prefer)", type, FhirParameters.WriteHeaders());
                 responses.Outcome("400", "Malformed body, wrong resourceType, or If-None-Exist without criteria");
-                responses.Outcome("409", "A resource with the same unique identity exists (e.g. a Patient with this INS)");
+                switch (type)
+                {
+                    case "Patient":
+                        responses.Outcome("409", "A Patient with this INS exists: one record per INS");
+                        break;
+                    case "DocumentReference":
+                        responses.Outcome("409", "The document this one replaces (relatesTo replaces) was already replaced");
+                        break;
+                }
+
                 responses.Outcome("412", "If-None-Exist matched several resources");
                 WriteErrors(responses);
                 break;
@@ -75,7 +84,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "read";
                 responses.Fhir("200", $"The {type}", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
-                responses.Outcome("410", "The resource was deleted");
+                if (!route.IsAppendOnly)
+                {
+                    responses.Outcome("410", "The resource was deleted");
+                }
                 break;
             case FhirRouteKind.VRead:
                 operation.Description = $"One version of a {type}, as it was.";

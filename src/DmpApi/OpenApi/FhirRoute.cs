@@ -9,6 +9,9 @@ internal enum FhirRouteKind { Capabilities, Search, SearchByPost, Create, Read, 
 /// <summary>What one /fhir endpoint does: the type in its route, the interaction, and the scope it needs (its <see cref="FhirOperation"/>).</summary>
 internal sealed record FhirRoute(string ResourceType, FhirRouteKind Kind, FhirOperation? Operation)
 {
+    /// <summary>Traces and notifications are never deleted (DMP-RULES §4): their reads cannot answer 410.</summary>
+    public bool IsAppendOnly => ResourceType is "AuditEvent" or "Communication";
+
     /// <summary>Null for endpoints outside /fhir (e.g. /healthz).</summary>
     public static FhirRoute? Describe(ApiDescription api)
     {

@@ -163,12 +163,29 @@ public sealed class HiddenDocumentDoorTests(TestStore store) : StoreFixture(stor
         var (patient, _, hidden, _) = await PlantedAsync();
 
         var created = await AsReader.CreateAsync(DocumentBuilder.For(patient).Build(),
-            r => r.Headers.TryAddWithoutValidation("If-None-Exist", $"_id={hidden.Id}"));
+            r => r.Headers.TryAddWithoutValidation("If-None-Exist", $"patient={patient.Id}&_id={hidden.Id}"));
 
         Assert.Multiple(() =>
         {
             Assert.That(created.Status, Is.EqualTo(HttpStatusCode.Created), "as if nothing matched: nothing of the hidden one comes back");
             Assert.That(created.Resource<DocumentReference>().Id, Is.Not.EqualTo(hidden.Id));
+        });
+    }
+
+    [Test]
+    public async Task A_professionals_conditional_create_must_name_the_patient_like_a_search()
+    {
+        var (patient, _, hidden, _) = await PlantedAsync();
+
+        var created = await AsReader.CreateAsync(DocumentBuilder.For(patient).Build(),
+            r => r.Headers.TryAddWithoutValidation("If-None-Exist", $"_id={hidden.Id}"));
+        var count = await AsReader.SearchBundleAsync("DocumentReference", $"patient={patient.Id}&_summary=count");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(created.Status, Is.EqualTo(HttpStatusCode.BadRequest), created.ToString());
+            Assert.That(created.Diagnostics, Does.Contain("must name the patient"));
+            Assert.That(count.Total, Is.EqualTo(2), "nothing was created");
         });
     }
 }
