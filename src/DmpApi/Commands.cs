@@ -5,7 +5,7 @@ namespace DmpApi;
 
 /// <summary>
 /// The binary's commands besides serving: `migrate` applies the schema, `token` mints a development token
-/// (DESIGN §3). Both read the same configuration as the server.
+/// (DESIGN §3), `verify-audit` walks the audit hash chain. All read the same configuration as the server.
 /// </summary>
 internal static class Commands
 {
@@ -25,7 +25,8 @@ internal static class Commands
 #endif
     };
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "migrate" or "token" or "seed";
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "migrate" or "token" or "seed" or "verify-audit";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -35,6 +36,7 @@ internal static class Commands
         {
             "migrate" => await MigrateAsync(builder),
             "seed" => await Storage.Seeding.SeedCommand.RunAsync(builder, args[1..]),
+            "verify-audit" => await Audit.VerifyAuditCommand.RunAsync(builder, Console.Out),
             _ => Token(builder.Configuration, args[1..]),
         };
     }

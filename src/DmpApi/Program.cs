@@ -5,6 +5,7 @@ using DmpApi.Auth;
 using DmpApi.Endpoints;
 using DmpApi.Notifications;
 using DmpApi.OpenApi;
+using DmpApi.RateLimits;
 using DmpApi.Storage;
 
 if (Commands.IsCommand(args))
@@ -18,6 +19,7 @@ builder.Services.AddFhirApi();
 builder.Services.AddAccessRules();
 builder.Services.AddDmpAuthentication(builder.Configuration);
 builder.Services.AddAuditTrail();
+builder.Services.AddRequesterRateLimits();
 builder.Services.AddPatientNotifications();
 builder.Services.AddFhirOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -34,6 +36,7 @@ app.UseFhirStatusCodes();    // routing's bare 404/405 become OperationOutcomes 
 app.UseFhirSwagger();        // public documentation, before authentication
 app.UseAuthentication();     // the requester comes from the bearer token
 app.UseAuditTrail();         // right after: the requester is known, and every answer below (401 included) is traced and durable before it is sent
+app.UseRequesterRateLimits(); // per requester, so after authentication; after the audit trail, so a 429 is traced too
 app.UseAuthorization();
 app.UseAccessScope();        // then the access decision, before any endpoint touches the store
 app.MapHealthChecks("/healthz").AllowAnonymous();

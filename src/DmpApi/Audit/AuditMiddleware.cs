@@ -163,7 +163,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             Method = Cut(request.Method, 16)!,
             Path = Cut(path, AuditRecordConfiguration.PathLength)!,
             ResourceType = RequestedType(request),
-            ResourceIds = audit.Resources.Count == 0 ? null : string.Join(' ', audit.Resources),
+            ResourceIds = audit.Resources.Count == 0 ? null : Cut(string.Join(' ', audit.Resources), int.MaxValue),
             HttpStatus = status,
             Outcome = status switch { < 400 => 0, < 500 => 4, _ => 8 },
             ClientAddress = context.Connection.RemoteIpAddress?.ToString(),
@@ -180,7 +180,20 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             query = query.Add(QueryString.Create(form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string?>(f.Key, v)))));
         }
 
-        return query.Value ?? string.Empty;
+        return WithoutTokens(query.Value ?? string.Empty);
+    }
+
+    /// <summary>A token sent in the URL is refused (401) and never written down: its value is replaced in the trace.</summary>
+    private static string WithoutTokens(string query)
+    {
+        if (!query.Contains("access_token", StringComparison.OrdinalIgnoreCase))
+        {
+            return query;
+        }
+
+        var kept = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query).SelectMany(p => p.Value.Select(v =>
+            new KeyValuePair<string, string?>(p.Key, p.Key.Contains("access_token", StringComparison.OrdinalIgnoreCase) ? "[redacted]" : v)));
+        return QueryString.Create(kept).Value ?? string.Empty;
     }
 
     /// <summary>The FHIR restful-interaction code (http://hl7.org/fhir/restful-interaction) of the endpoint that answered.</summary>
@@ -248,7 +261,36 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         return null;
     }
 
-    private static string? Cut(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
+    /// <summary>
+    /// At most <paramref name="length"/> characters, and only characters every database stores: a NUL or a lone
+    /// surrogate (which a client can put in a URL) would make the whole group commit fail, so they become U+FFFD.
+    /// </summary>
+    private static string? Cut(string? value, int length)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var cut = value.Length <= length ? value : value[..length];
+        var chars = cut.ToCharArray();
+        var changed = false;
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var pairedHigh = char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]);
+            if (pairedHigh)
+            {
+                i++;
+            }
+            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+                changed = true;
+            }
+        }
+
+        return changed ? new string(chars) : cut;
+    }
 }
 
 public static class AuditTrailSetup

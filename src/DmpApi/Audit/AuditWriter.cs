@@ -1,4 +1,5 @@
 using DmpApi.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace DmpApi.Audit;
@@ -9,18 +10,47 @@ public interface IAuditBatchStore
     Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken);
 }
 
-/// <summary>The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).</summary>
+/// <summary>
+/// The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).
+/// The batch is linked to the hash chain inside its transaction, after reading the chain's last link, so that the order
+/// of the chain is the order of the commits; the unique sequence makes a second instance's concurrent append fail, and
+/// it is retried on the new last link.
+/// </summary>
 internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, WriteGate writeGate) : IAuditBatchStore
 {
+    private const int Attempts = 3;
+
     public async Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
-        using var writer = await writeGate.EnterAsync(db, cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.AuditRecords.AddRange(records);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            foreach (var record in records)
+            {
+                record.Id = 0; // a failed attempt may have left the key of a rolled-back insert
+            }
+
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+            using var writer = await writeGate.EnterAsync(db, cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var last = await db.AuditRecords.AsNoTracking()
+                .Where(r => r.Sequence != null)
+                .OrderByDescending(r => r.Sequence)
+                .Select(r => new { r.Sequence, r.Hash })
+                .FirstOrDefaultAsync(cancellationToken);
+            AuditChain.Link(records, last is { Sequence: { } sequence, Hash: { } hash } ? (sequence, hash) : null);
+            db.AuditRecords.AddRange(records);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException e) when (attempt < Attempts && UniqueViolation.Matches(e))
+            {
+                // Another instance appended the same link first: link again after it.
+            }
+        }
     }
 }
 
@@ -74,29 +104,54 @@ public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptio
             }
         }
 
-        if (batch.Count == 0)
+        if (batch.Count == 0 || await TryCommitAsync(batch) is not { } error)
         {
             return;
         }
 
+        if (batch.Count > 1 && !DatabaseUnavailable.Matches(error))
+        {
+            // The database refused a record, not the trail: one record must not fail the requests it was grouped with.
+            logger.LogWarning(error, "The audit trail could not commit a batch of {Count} records; committing them one by one", batch.Count);
+            foreach (var pending in batch)
+            {
+                if (await TryCommitAsync([pending]) is { } single)
+                {
+                    logger.LogError(single, "The audit trail could not commit request {RequestId}'s record; it answers 503", pending.Record.RequestId);
+                    pending.Failed(single);
+                }
+            }
+
+            return;
+        }
+
+        logger.LogError(error, "The audit trail could not commit {Count} records; their requests answer 503", batch.Count);
+        foreach (var pending in batch)
+        {
+            pending.Failed(error);
+        }
+    }
+
+    /// <summary>Commits the records in one transaction and releases their requests; the error when the database refused them.</summary>
+    private async Task<Exception?> TryCommitAsync(List<PendingAudit> pendings)
+    {
         try
         {
             // Not cancelled by shutdown: a record whose request is waiting is worth the last commit.
-            await store.WriteAsync(batch.ConvertAll(p => p.Record), CancellationToken.None);
-            Interlocked.Increment(ref _commits);
-            Interlocked.Add(ref _records, batch.Count);
-            foreach (var pending in batch)
-            {
-                pending.Committed();
-            }
+            await store.WriteAsync(pendings.ConvertAll(p => p.Record), CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "The audit trail could not commit {Count} records; their requests answer 503", batch.Count);
-            foreach (var pending in batch)
-            {
-                pending.Failed(e);
-            }
+            return e;
         }
+
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _records, pendings.Count);
+        foreach (var pending in pendings)
+        {
+            pending.Committed();
+        }
+
+        return null;
     }
 }

@@ -95,6 +95,11 @@ public static class DocumentPatchEndpoints
         {
             throw FhirException.Unprocessable($"The JSON Patch could not be applied: {e.Message}", OperationOutcome.IssueType.Processing);
         }
+        catch (ArgumentException e)
+        {
+            // The library checks some operations' members only when applying them (e.g. "move" or "copy" without "from").
+            throw FhirException.BadRequest($"The JSON Patch document is malformed: {e.Message}", OperationOutcome.IssueType.Structure);
+        }
 
         // FHIR JSON has no empty arrays or objects: removing the last label means "no label".
         Prune(json);

@@ -18,6 +18,9 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
                 (HttpStatusCode.RequestEntityTooLarge, Outcomes.Build(OperationOutcome.IssueType.TooLong, "The request body is larger than the configured limit.")),
             BadHttpRequestException bad =>
                 ((HttpStatusCode)bad.StatusCode, Outcomes.Build(OperationOutcome.IssueType.Invalid, bad.Message)),
+            // A form body ASP.NET Core cannot read (a NUL character, too many values): the client's input.
+            InvalidDataException form =>
+                (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Invalid, $"The form body cannot be read: {form.Message}")),
             DeserializationFailedException parse =>
                 (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Structure, parse.Message)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
@@ -25,7 +28,7 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
             // Backstop for text a database refuses (PostgreSQL 22021: a NUL byte): the client's input, so 400.
             Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } or DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } } =>
                 (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Value, "The request holds characters the record cannot store.")),
-            TimeoutException or DbUpdateException { InnerException: TimeoutException } =>
+            _ when Storage.DatabaseUnavailable.Matches(exception) =>
                 (HttpStatusCode.ServiceUnavailable, Outcomes.Build(OperationOutcome.IssueType.Transient, "The database did not answer in time; retry later.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception, "An unexpected error occurred; it has been logged with the request id.")),
         };
@@ -37,6 +40,11 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
         else
         {
             logger.LogDebug("Request {RequestId} answered {Status}: {Diagnostics}", httpContext.TraceIdentifier, (int)status, exception.Message);
+        }
+
+        if (status == HttpStatusCode.ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
         }
 
         await WriteAsync(httpContext, status, outcome);
@@ -58,7 +66,19 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
 
         var response = httpContext.Response;
         response.StatusCode = (int)status;
+        byte[] body;
+        try
+        {
+            body = FhirWire.Serialize(outcome, format);
+        }
+        catch (ArgumentException) when (format != FhirFormat.Json)
+        {
+            // XML cannot carry some characters a client sent (e.g. U+FFFF echoed in the diagnostics): JSON can.
+            format = FhirFormat.Json;
+            body = FhirWire.Serialize(outcome, format);
+        }
+
         response.ContentType = FhirWire.MediaType(format) + "; charset=utf-8";
-        await response.Body.WriteAsync(FhirWire.Serialize(outcome, format), httpContext.RequestAborted);
+        await response.Body.WriteAsync(body, httpContext.RequestAborted);
     }
 }

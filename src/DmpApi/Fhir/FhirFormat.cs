@@ -112,6 +112,11 @@ public static class FhirWire
         {
             throw FhirException.BadRequest($"The body is not a valid FHIR resource: {e.Message}", OperationOutcome.IssueType.Structure);
         }
+        catch (Exception e) when (e is Hl7.Fhir.Validation.CodedValidationException or NullReferenceException or InvalidCastException or ArgumentException or IndexOutOfRangeException)
+        {
+            // The SDK's parser trips on some shapes instead of reporting them (e.g. "contained": {"x": null}): still the body's fault.
+            throw FhirException.BadRequest($"The body is not a valid FHIR resource ({e.GetType().Name}: {e.Message}).", OperationOutcome.IssueType.Structure);
+        }
 
         if (FhirText.FindControlCharacter(resource, resource.TypeName) is { } location)
         {

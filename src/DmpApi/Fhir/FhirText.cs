@@ -2,7 +2,11 @@ using Hl7.Fhir.Model;
 
 namespace DmpApi.Fhir;
 
-/// <summary>FHIR R4 §2.24.0.1: strings hold no characters below U+0020 except tab, carriage return and line feed.</summary>
+/// <summary>
+/// FHIR R4 §2.24.0.1: strings hold no characters below U+0020 except tab, carriage return and line feed. Nor may they
+/// hold what XML 1.0 cannot carry (U+FFFE, U+FFFF, an unpaired surrogate): a resource stored with one could not be
+/// answered in XML.
+/// </summary>
 public static class FhirText
 {
     public static bool HasControlCharacter(string? text)
@@ -12,9 +16,14 @@ public static class FhirText
             return false;
         }
 
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            if (c < ' ' && c is not ('\t' or '\r' or '\n'))
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if ((c < ' ' && c is not ('\t' or '\r' or '\n')) || c is '\uFFFE' or '\uFFFF' || char.IsSurrogate(c))
             {
                 return true;
             }
@@ -24,7 +33,7 @@ public static class FhirText
     }
 
     public static string Printable(string text) =>
-        string.Concat(text.Select(c => c < ' ' ? $"\\u{(int)c:x4}" : c.ToString()));
+        string.Concat(text.Select(c => c < ' ' || c is '\uFFFE' or '\uFFFF' || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     /// <summary>The FHIRPath location of the first primitive value that breaks the rule, or null when there is none.</summary>
     public static string? FindControlCharacter(Base element, string path)

@@ -172,6 +172,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, document)] = [] }];
             responses.Outcome("401", "Missing, invalid or expired bearer token, or a token that names no professional or patient");
             responses.Outcome("403", "The token's scopes do not grant this interaction, or the DMP rules deny access to this record (the diagnostics say why)");
+            responses.Outcome("429", "Too many requests from this requester (RateLimits); retry after the Retry-After header's seconds");
             responses.Outcome("503", "The audit trail could not be written, or the database did not answer: nothing is disclosed; retry later");
         }
 

@@ -114,7 +114,8 @@ public sealed class SearchEngine(DmpDbContext db)
         var param = c.Param!;
         if (c.Modifier == "missing")
         {
-            var missing = c.Values.Single() switch
+            // One value only: "a:missing=true,false" or ",,," is a malformed request, not a server error.
+            var missing = (c.Values.Count == 1 ? c.Values[0] : string.Join(',', c.Values)) switch
             {
                 "true" => true,
                 "false" => false,

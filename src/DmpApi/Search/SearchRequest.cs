@@ -101,6 +101,12 @@ public sealed class SearchRequest
                     }
 
                     request.Criteria.Add(criterion);
+                    if (request.Criteria.Sum(c => c.Values.Count) > options.MaxCriteria)
+                    {
+                        // Each value becomes a predicate; past a few hundred the database refuses the query or takes minutes.
+                        throw FhirException.BadRequest($"The search holds more than {options.MaxCriteria} criterion values (Search:MaxCriteria); split it.", OperationOutcome.IssueType.TooCostly);
+                    }
+
                     break;
             }
 

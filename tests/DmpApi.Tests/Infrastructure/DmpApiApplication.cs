@@ -33,6 +33,8 @@ public sealed class DmpApiApplication(
         builder.UseSetting("Auth:Audience", Auth.Audience);
         // Expected 4xx answers are logged at Debug; warnings and errors still show in a failing test's output.
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Tests drive one requester at full speed: rate limiting is off unless a fixture's settings turn it on.
+        builder.UseSetting("RateLimits:Enabled", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
