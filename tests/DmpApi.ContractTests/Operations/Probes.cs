@@ -23,6 +23,7 @@ internal static class Probes
     public static string? Unreachable(DocumentedOperation operation, string status) => (operation.Interaction, operation.Type, status) switch
     {
         (_, _, "503") => "503 needs a failing audit trail or database; tests/DmpApi.Tests/Audit/AuditTrailTests.cs makes the trail fail in-process",
+        (_, _, "429") => "the contract server runs with RateLimits__Enabled=false (the probes would trip it); tests/DmpApi.Tests/Reliability/RateLimitTests.cs exercises 429 in-process",
         _ => null,
     };
 
