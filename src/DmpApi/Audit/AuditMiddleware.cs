@@ -273,23 +273,22 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         }
 
         var cut = value.Length <= length ? value : value[..length];
-        var chars = cut.ToCharArray();
-        var changed = false;
-        for (var i = 0; i < chars.Length; i++)
+        char[]? chars = null; // copied only when a character must be replaced: every request cuts several fields
+        for (var i = 0; i < cut.Length; i++)
         {
-            var pairedHigh = char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]);
+            var pairedHigh = char.IsHighSurrogate(cut[i]) && i + 1 < cut.Length && char.IsLowSurrogate(cut[i + 1]);
             if (pairedHigh)
             {
                 i++;
             }
-            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+            else if (cut[i] == '\0' || char.IsSurrogate(cut[i]))
             {
+                chars ??= cut.ToCharArray();
                 chars[i] = '\uFFFD';
-                changed = true;
             }
         }
 
-        return changed ? new string(chars) : cut;
+        return chars is null ? cut : new string(chars);
     }
 }
 

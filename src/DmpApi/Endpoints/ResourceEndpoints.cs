@@ -107,14 +107,8 @@ public static class ResourceEndpoints
             throw FhirException.BadRequest("If-None-Exist must hold search criteria, e.g. identifier=urn:oid:1.2.250.1.213.1.4.8|{INS}.");
         }
 
-        if (http.GetRequester().Kind == RequesterKind.Professional && !search.NamesPatient())
-        {
-            // DESIGN §4: the match is a search, and a professional's search names the patient.
-            throw FhirException.BadRequest(type == "Patient"
-                ? "A professional's If-None-Exist on Patient must name the patient: identifier (the INS) or _id."
-                : $"A professional's If-None-Exist on {type} must name the patient (patient, subject or patient.identifier) beside its criteria.",
-                OperationOutcome.IssueType.Required);
-        }
+        // The match is a search: a professional's names the patient too.
+        RequireNamedPatient(http.GetRequester(), search, $"If-None-Exist on {type}");
 
         var existing = await engine.ExecuteAsync(http.GetAccessScope(), search, 0, ct);
         if (existing.Matches.Count == 0)
@@ -157,13 +151,7 @@ public static class ResourceEndpoints
         }
 
         var search = SearchRequest.Parse(type, list, registry, options, http.Request.StrictHandling());
-        if (requester.Kind == RequesterKind.Professional && !search.NamesPatient())
-        {
-            // DESIGN §4: a professional searches one patient's record, never across records.
-            throw FhirException.BadRequest(type == "Patient"
-                ? "A professional's Patient search must name the patient: identifier (the INS) or _id."
-                : $"A professional's {type} search must name the patient: patient, subject or patient.identifier.", OperationOutcome.IssueType.Required);
-        }
+        RequireNamedPatient(requester, search, $"{type} search");
 
         if (offset > options.MaxOffset)
         {
@@ -174,6 +162,17 @@ public static class ResourceEndpoints
         var bundle = Bundles.SearchSet(http.Request.BaseUrl(), page);
         Bundles.CompleteSearchSet(bundle, http.Request.BaseUrl(), type, search.Canonical, search.Count, search.Ignored, offset, page.HasMore, tokens, requester);
         return new FhirResult(HttpStatusCode.OK, bundle);
+    }
+
+    /// <summary>DESIGN §4: a professional searches one patient's record, never across records (400 otherwise).</summary>
+    private static void RequireNamedPatient(Requester requester, SearchRequest search, string what)
+    {
+        if (requester.Kind == RequesterKind.Professional && !search.NamesPatient())
+        {
+            throw FhirException.BadRequest(search.ResourceType == "Patient"
+                ? $"A professional's {what} must name the patient: identifier (the INS) or _id."
+                : $"A professional's {what} must name the patient: patient, subject or patient.identifier.", OperationOutcome.IssueType.Required);
+        }
     }
 
     /// <summary>Reads the body and checks it is a resource of the route's type (400 otherwise).</summary>

@@ -55,4 +55,18 @@ public abstract class StoreFixture(TestStore store)
         Fhir.CreatedAsync((builder ?? new PatientBuilder()).Build());
 
     protected Task<DocumentReference> CreateDocumentAsync(DocumentBuilder builder) => Fhir.CreatedAsync(builder.Build());
+
+    /// <summary>Arrange: a record opened by the default doctor, in which the patient authorised the given professionals.</summary>
+    protected async Task<(Patient Patient, string Ins, FhirHttp AsPatient)> RecordPermittingAsync(params string[] idNatPs)
+    {
+        var builder = new PatientBuilder();
+        var patient = await CreatePatientAsync(builder);
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
+        foreach (var professional in idNatPs)
+        {
+            await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(professional).Build());
+        }
+
+        return (patient, builder.Ins!, asPatient);
+    }
 }

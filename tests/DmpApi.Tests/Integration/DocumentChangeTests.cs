@@ -16,14 +16,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
 
     private async Task<(Patient Patient, FhirHttp AsPatient, DocumentReference Document)> RecordWithDocumentAsync(params string[] permitted)
     {
-        var builder = new PatientBuilder();
-        var patient = await CreatePatientAsync(builder);
-        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
-        foreach (var idNatPs in permitted)
-        {
-            await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(idNatPs).Build());
-        }
-
+        var (patient, _, asPatient) = await RecordPermittingAsync(permitted);
         return (patient, asPatient, await CreateDocumentAsync(DocumentBuilder.For(patient)));
     }
 

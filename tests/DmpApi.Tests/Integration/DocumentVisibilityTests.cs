@@ -14,23 +14,10 @@ public sealed class DocumentVisibilityTests(TestStore store) : StoreFixture(stor
     private const string OtherDoctor = "810004444444";
     private const string Tre07 = "https://mos.esante.gouv.fr/NOS/TRE_A07-StatutVisibiliteDocument/FHIR/TRE-A07-StatutVisibiliteDocument";
 
-    private async Task<(Patient Patient, FhirHttp AsPatient)> RecordWithPermitsAsync(params string[] permitted)
-    {
-        var builder = new PatientBuilder();
-        var patient = await CreatePatientAsync(builder);
-        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
-        foreach (var idNatPs in permitted)
-        {
-            await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(idNatPs).Build());
-        }
-
-        return (patient, asPatient);
-    }
-
     [Test]
     public async Task Pharmacist_cannot_see_advance_directives_in_search_count_read_or_content()
     {
-        var (patient, _) = await RecordWithPermitsAsync(Pharmacist);
+        var (patient, _, _) = await RecordPermittingAsync(Pharmacist);
         var directives = await CreateDocumentAsync(DocumentBuilder.For(patient).Type(Systems.TypesA05, "EXPPAT_3").Content([1, 2, 3]));
         var report = await CreateDocumentAsync(DocumentBuilder.For(patient).Type(Systems.Loinc, "11488-4"));
         var pharmacist = Fhir.As(Tokens.Professional(Pharmacist, profession: "21"));
@@ -53,7 +40,7 @@ public sealed class DocumentVisibilityTests(TestStore store) : StoreFixture(stor
     [Test]
     public async Task Doctor_sees_advance_directives()
     {
-        var (patient, _) = await RecordWithPermitsAsync(OtherDoctor);
+        var (patient, _, _) = await RecordPermittingAsync(OtherDoctor);
         var directives = await CreateDocumentAsync(DocumentBuilder.For(patient).Type(Systems.TypesA05, "EXPPAT_3"));
 
         var read = await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/DocumentReference/{directives.Id}");
@@ -64,7 +51,7 @@ public sealed class DocumentVisibilityTests(TestStore store) : StoreFixture(stor
     [Test]
     public async Task A_masked_document_is_hidden_from_a_permitted_professional_but_not_from_its_author_or_the_patient()
     {
-        var (patient, asPatient) = await RecordWithPermitsAsync(OtherDoctor);
+        var (patient, _, asPatient) = await RecordPermittingAsync(OtherDoctor);
         var masked = await CreateDocumentAsync(DocumentBuilder.For(patient).SecurityLabel(Tre07, "MASQUE_PS"));
 
         var other = await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/DocumentReference/{masked.Id}");
@@ -109,7 +96,7 @@ public sealed class DocumentVisibilityTests(TestStore store) : StoreFixture(stor
     [Test]
     public async Task A_document_invisible_to_the_patient_is_hidden_from_them_but_not_from_professionals()
     {
-        var (patient, asPatient) = await RecordWithPermitsAsync();
+        var (patient, _, asPatient) = await RecordPermittingAsync();
         var pending = await CreateDocumentAsync(DocumentBuilder.For(patient).SecurityLabel(Tre07, "INVISIBLE_PATIENT"));
 
         var own = await asPatient.GetAsync($"fhir/DocumentReference/{pending.Id}");
@@ -127,7 +114,7 @@ public sealed class DocumentVisibilityTests(TestStore store) : StoreFixture(stor
     [Test]
     public async Task Unmasking_a_document_makes_it_visible_on_the_next_request()
     {
-        var (patient, _) = await RecordWithPermitsAsync(OtherDoctor);
+        var (patient, _, _) = await RecordPermittingAsync(OtherDoctor);
         var masked = await CreateDocumentAsync(DocumentBuilder.For(patient).SecurityLabel(Tre07, "MASQUE_PS"));
         var asOther = Fhir.As(Tokens.Professional(OtherDoctor));
         Assert.That((await asOther.GetAsync($"fhir/DocumentReference/{masked.Id}")).Status, Is.EqualTo(HttpStatusCode.NotFound));

@@ -18,11 +18,7 @@ public sealed class HiddenDocumentDoorTests(TestStore store) : StoreFixture(stor
     /// <summary>A record the reader may read, with a masked document and two visible ones (oldest first).</summary>
     private async Task<(Patient Patient, FhirHttp AsPatient, DocumentReference Hidden, DocumentReference[] Visible)> PlantedAsync()
     {
-        var builder = new PatientBuilder();
-        var patient = await CreatePatientAsync(builder);
-        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
-        await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(Reader).Build());
-        await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(SecondReader).Build());
+        var (patient, _, asPatient) = await RecordPermittingAsync(Reader, SecondReader);
         var first = await CreateDocumentAsync(DocumentBuilder.For(patient).Date("2026-01-01T10:00:00Z"));
         var hidden = await CreateDocumentAsync(DocumentBuilder.For(patient).Date("2026-01-02T10:00:00Z").Type(Systems.Loinc, "68599-0")
             .SecurityLabel(Systems.Visibility, "MASQUE_PS"));

@@ -21,7 +21,7 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     [Test]
     public async Task The_first_access_by_a_professional_notifies_the_patient_once()
     {
-        var (patient, ins) = await RecordPermittingAsync(OtherDoctor);
+        var (patient, ins, _) = await RecordPermittingAsync(OtherDoctor);
         var asOther = Fhir.As(Tokens.Professional(OtherDoctor));
 
         Assert.That((await asOther.GetAsync($"fhir/Patient/{patient.Id}")).Status, Is.EqualTo(HttpStatusCode.OK));
@@ -36,7 +36,7 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     [Test]
     public async Task Each_professional_s_first_access_is_notified_separately()
     {
-        var (patient, ins) = await RecordPermittingAsync(OtherDoctor, SecondDoctor);
+        var (patient, ins, _) = await RecordPermittingAsync(OtherDoctor, SecondDoctor);
 
         await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/Patient/{patient.Id}");
         await Fhir.As(Tokens.Professional(SecondDoctor)).SearchAsync("DocumentReference", $"patient=Patient/{patient.Id}");
@@ -104,7 +104,7 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     [Test]
     public async Task The_patient_reads_their_communications_newest_first()
     {
-        var (patient, ins) = await RecordPermittingAsync(OtherDoctor);
+        var (patient, ins, _) = await RecordPermittingAsync(OtherDoctor);
         await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/Patient/{patient.Id}");
         await Fhir.As(Tokens.ProfessionalFor("BTG", SecondDoctor)).GetAsync($"fhir/Patient/{patient.Id}");
         var asPatient = Fhir.As(Tokens.Patient(ins));
@@ -128,7 +128,7 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     [Test]
     public async Task A_professional_cannot_read_notifications_and_gets_403()
     {
-        var (patient, ins) = await RecordPermittingAsync(OtherDoctor);
+        var (patient, ins, _) = await RecordPermittingAsync(OtherDoctor);
         await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/Patient/{patient.Id}");
         var id = (await NotificationsAsync(patient, ins)).First().Id;
 
@@ -146,25 +146,12 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     [Test]
     public async Task A_patient_cannot_read_another_record_s_notifications()
     {
-        var (patient, _) = await RecordPermittingAsync(OtherDoctor);
-        var (_, otherIns) = await RecordPermittingAsync(OtherDoctor);
+        var (patient, _, _) = await RecordPermittingAsync(OtherDoctor);
+        var (_, otherIns, _) = await RecordPermittingAsync(OtherDoctor);
 
         var search = await Fhir.As(Tokens.Patient(otherIns)).SearchAsync("Communication", $"patient=Patient/{patient.Id}");
 
         Assert.That(search.Status, Is.EqualTo(HttpStatusCode.Forbidden), search.ToString());
-    }
-
-    /// <summary>A record opened by the test doctor, in which the patient authorised the given professionals.</summary>
-    private async Task<(Patient Patient, string Ins)> RecordPermittingAsync(params string[] idNatPs)
-    {
-        var builder = new PatientBuilder();
-        var patient = await CreatePatientAsync(builder);
-        foreach (var professional in idNatPs)
-        {
-            await Fhir.As(Tokens.Patient(builder.Ins!)).CreatedAsync(ConsentBuilder.For(patient).Permitting(professional).Build());
-        }
-
-        return (patient, builder.Ins!);
     }
 
     private async Task<List<Communication>> NotificationsAsync(Patient patient, string ins)
