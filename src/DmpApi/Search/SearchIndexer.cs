@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using DmpApi.Storage;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+using Hl7.FhirPath.Expressions;
 
 namespace DmpApi.Search;
 
@@ -18,6 +21,14 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<Sear
 {
     public const int MaxIndexedLength = 256;
 
+    /// <summary>
+    /// The compiler `Base.Select` uses (standard functions and the FHIR extensions), its expressions compiled once each:
+    /// the SDK's own expression cache takes a lock on every evaluation, which writers on every core queued on.
+    /// </summary>
+    private static readonly FhirPathCompiler Compiler = new(new SymbolTable().AddStandardFP().AddFhirExtensions());
+
+    private readonly ConcurrentDictionary<string, CompiledExpression> _compiled = new(StringComparer.Ordinal);
+
     public SearchIndexEntries Extract(Resource resource, string? patientId)
     {
         var type = resource.TypeName;
@@ -27,7 +38,9 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<Sear
             IEnumerable<Base> values;
             try
             {
-                values = resource.Select(parameter.Expression).OfType<Base>().ToList();
+                // As `resource.Select(expression)` evaluates it, with the expression compiled once.
+                var compiled = _compiled.GetOrAdd(parameter.Expression, Compiler.Compile);
+                values = compiled(resource.ToPocoNode(), new FhirEvaluationContext()).ToFhirValues().OfType<Base>().ToList();
             }
             catch (Exception e)
             {

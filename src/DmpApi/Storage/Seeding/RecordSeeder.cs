@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Threading.Channels;
 using DmpApi.Access;
 using DmpApi.Auth;
 using DmpApi.Patients;
@@ -32,11 +33,19 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
     private static readonly string[] Families = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"];
     private static readonly string[] Givens = ["Jeanne", "Louis", "Marie", "Paul", "Claire", "Jules", "Alice", "Hugo", "Emma", "Léon"];
 
-    /// <summary>Wall time spent building versions (on every core), and saving them (one writer, overlapping the next batch's building).</summary>
-    public TimeSpan StagingTime { get; private set; }
+    /// <summary>Time the builders spent staging rows, added up over them (they run on every core at once).</summary>
+    public TimeSpan StagingTime => TimeSpan.FromTicks(Interlocked.Read(ref _stagingTicks));
 
+    /// <summary>Time the one writer spent saving, overlapping the building of the next batches.</summary>
     public TimeSpan SavingTime { get; private set; }
 
+    /// <summary>Time spent building again the indexes dropped for a bulk load into an empty SQLite database.</summary>
+    public TimeSpan IndexingTime { get; private set; }
+
+    /// <summary>How many builders staged rows at once.</summary>
+    public int Builders { get; } = Environment.ProcessorCount;
+
+    private long _stagingTicks;
 
     /// <summary>Seeds the plan; returns the documents written. Progress goes to <paramref name="progress"/> (a terminal's stderr).</summary>
     public async Task<long> SeedAsync(SeedPlan plan, TextWriter progress, CancellationToken ct)
@@ -52,99 +61,192 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
         }
 
         var watch = Stopwatch.StartNew();
+        var batches = (plan.Patients + plan.PatientsPerTransaction - 1) / plan.PatientsPerTransaction;
+        var patientIds = new string[plan.Patients];
+        await using var writerScope = scopes.CreateAsyncScope();
+        var writerDb = writerScope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        await using var rows = new SeedRows(writerDb);
+        var bulk = writerDb.Database.IsSqlite() ? await SqliteBulkLoad.BeginAsync(writerDb, ct) : null;
         long documents = 0;
-        Task saving = Task.CompletedTask;
-        for (var start = 0; start < plan.Patients; start += plan.PatientsPerTransaction)
+        try
         {
-            var count = Math.Min(plan.PatientsPerTransaction, plan.Patients - start);
-            var records = Enumerable.Range(start, count).Select(i => NewRecord(firstNumber + i, plan, i)).ToList();
-            // The Patients first (the documents' rules resolve their subject), then everything else, each in one transaction;
-            // the previous batch is saved while this one's rows are built (one writer, the other cores building).
-            await saving;
-            await SaveAsync(await StageAsync(requester, records.Select(r => (Resource)r.Patient).ToList(), ct), ct);
-            var staged = await StageAsync(requester, records.SelectMany(r => r.Resources.Skip(1)).ToList(), ct);
-            saving = SaveAsync(staged, ct);
-            documents += records.Sum(r => r.Documents.Count);
-            if (ids is not null)
-            {
-                foreach (var record in records)
+            // The Patients first, all of them: the documents' rules find their subject in the database.
+            var opened = 0;
+            await PipelineAsync(batches, requester, ct,
+                batch =>
                 {
-                    foreach (var document in record.Documents)
+                    var (start, count) = Range(plan, batch);
+                    return Enumerable.Range(start, count).Select(i => (Resource)NewPatient(firstNumber + i, i)).ToList();
+                },
+                async (batch, staged) =>
+                {
+                    await rows.WriteAsync(staged, ct);
+                    var (start, count) = Range(plan, batch);
+                    for (var i = 0; i < count; i++)
                     {
-                        // One line per document: patient, document, binary, and whether a professional other than the author sees it.
-                        var url = document.Content[0].Attachment.Url ?? string.Empty;
-                        var binary = url[(url.LastIndexOf('/') + 1)..];
-                        var masked = document.SecurityLabel.Any(l => l.Coding.Any(c => c.Code == DmpCodes.Masked.Code));
-                        await ids.WriteLineAsync($"{record.Patient.Id} {document.Id} {binary} {(masked ? "masked" : "visible")}");
+                        patientIds[start + i] = staged[i].Stored.Id;
                     }
-                }
-            }
 
-            Report(progress, start + count, plan.Patients, documents, watch.Elapsed);
+                    opened += count;
+                    Report(progress, opened, plan.Patients, "records opened", watch.Elapsed);
+                });
+            progress.WriteLine();
+
+            // Then each record's consents, allergy and documents.
+            var done = 0;
+            await PipelineAsync(batches, requester, ct,
+                batch =>
+                {
+                    var (start, count) = Range(plan, batch);
+                    return Enumerable.Range(start, count).SelectMany(i => NewRecordContent(patientIds[i], plan, i)).ToList();
+                },
+                async (batch, staged) =>
+                {
+                    await rows.WriteAsync(staged, ct);
+                    foreach (var document in staged.Select(s => s.Stored.Resource).OfType<DocumentReference>())
+                    {
+                        documents++;
+                        if (ids is not null)
+                        {
+                            await ids.WriteLineAsync(Line(document));
+                        }
+                    }
+
+                    var (_, count) = Range(plan, batch);
+                    done += count;
+                    Report(progress, done, plan.Patients, $"records, {documents:N0} documents, {documents / Math.Max(watch.Elapsed.TotalSeconds, 0.001):N0} documents/s", watch.Elapsed);
+                });
+            progress.WriteLine();
+        }
+        finally
+        {
+            if (bulk is not null)
+            {
+                // Even after a failure: the database keeps its indexes (CancellationToken.None: this must finish).
+                var indexing = Stopwatch.StartNew();
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Building {bulk.DroppedIndexes.Count} indexes dropped for the load..."));
+                await bulk.FinishAsync(CancellationToken.None);
+                IndexingTime = indexing.Elapsed;
+            }
         }
 
-        await saving;
-
-        progress.WriteLine();
         return documents;
     }
 
-    /// <summary>Builds the versions on every core: rules, serialisation, index rows (each worker with its own context).</summary>
-    private async Task<StagedVersion[]> StageAsync(Requester requester, List<Resource> resources, CancellationToken ct)
+    /// <summary>
+    /// Builds batches on every core (each builder with its own context, its connection kept open) and saves them with one
+    /// writer as they come, in any order; at most one finished batch per builder waits for the writer.
+    /// </summary>
+    private async Task PipelineAsync(int batches, Requester requester, CancellationToken ct,
+        Func<int, List<Resource>> resources, Func<int, StagedVersion[], Task> save)
     {
-        var watch = Stopwatch.StartNew();
-        var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, resources.Count));
-        var staged = new StagedVersion[resources.Count];
-        await Parallel.ForAsync(0, workers, ct, async (worker, token) =>
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var built = Channel.CreateBounded<(int Batch, StagedVersion[] Staged)>(Builders);
+        var next = -1;
+        var builders = Task.Run(async () =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
-            var store = scope.ServiceProvider.GetRequiredService<ResourceStore>();
-            var access = new AccessScope(requester, db, visibility, clock.GetUtcNow());
-            for (var i = worker; i < resources.Count; i += workers)
+            try
             {
-                staged[i] = await store.StageVersionAsync(access, resources[i], 1, BaseUrl, previous: null, token, checkAccess: false);
+                await Parallel.ForAsync(0, Builders, failed.Token, async (_, token) =>
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+                    var store = scope.ServiceProvider.GetRequiredService<ResourceStore>();
+                    // Open for the whole run: the provider sets up a connection each time it opens one.
+                    await db.Database.OpenConnectionAsync(token);
+                    try
+                    {
+                        for (var batch = Interlocked.Increment(ref next); batch < batches; batch = Interlocked.Increment(ref next))
+                        {
+                            var watch = Stopwatch.StartNew();
+                            var list = resources(batch);
+                            var access = new AccessScope(requester, db, visibility, clock.GetUtcNow());
+                            var staged = new StagedVersion[list.Count];
+                            for (var i = 0; i < list.Count; i++)
+                            {
+                                staged[i] = await store.StageVersionAsync(access, list[i], 1, BaseUrl, previous: null, token, checkAccess: false);
+                            }
+
+                            Interlocked.Add(ref _stagingTicks, watch.Elapsed.Ticks);
+                            await built.Writer.WriteAsync((batch, staged), token);
+                        }
+                    }
+                    finally
+                    {
+                        await db.Database.CloseConnectionAsync();
+                    }
+                });
+                built.Writer.Complete();
             }
-        });
-        StagingTime += watch.Elapsed;
-        return staged;
+            catch (Exception e)
+            {
+                built.Writer.TryComplete(e);
+                throw;
+            }
+        }, failed.Token);
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (batch, staged) in built.Reader.ReadAllAsync(failed.Token))
+                {
+                    var watch = Stopwatch.StartNew();
+                    await save(batch, staged);
+                    SavingTime += watch.Elapsed;
+                }
+            }
+            catch
+            {
+                // Stops the builders waiting for room in the channel.
+                await failed.CancelAsync();
+                throw;
+            }
+        }, failed.Token);
+
+        // The writer first: its failure is the cause when the builders then stop.
+        await Task.WhenAll(writer, builders);
     }
 
-    private async Task SaveAsync(StagedVersion[] staged, CancellationToken ct)
+    private static (int Start, int Count) Range(SeedPlan plan, int batch)
     {
-        // Off the caller's thread, so that the next batch is built meanwhile.
-        await Task.Yield();
-        var watch = Stopwatch.StartNew();
-        await using var scope = scopes.CreateAsyncScope();
-        await SeedRows.WriteAsync(scope.ServiceProvider.GetRequiredService<DmpDbContext>(), staged, ct);
-        SavingTime += watch.Elapsed;
+        var start = batch * plan.PatientsPerTransaction;
+        return (start, Math.Min(plan.PatientsPerTransaction, plan.Patients - start));
     }
 
-    private static void Report(TextWriter progress, int done, int total, long documents, TimeSpan elapsed)
+    /// <summary>One line per document for load scripts: patient, document, binary, and whether a professional other than the author sees it.</summary>
+    private static string Line(DocumentReference document)
+    {
+        var patientId = document.Subject!.Reference!["Patient/".Length..];
+        var url = document.Content[0].Attachment.Url ?? string.Empty;
+        var binary = url[(url.LastIndexOf('/') + 1)..];
+        var masked = document.SecurityLabel.Any(l => l.Coding.Any(c => c.Code == DmpCodes.Masked.Code));
+        return $"{patientId} {document.Id} {binary} {(masked ? "masked" : "visible")}";
+    }
+
+    private static void Report(TextWriter progress, int done, int total, string what, TimeSpan elapsed)
     {
         const int width = 30;
         var filled = (int)((long)width * done / Math.Max(total, 1));
-        var rate = documents / Math.Max(elapsed.TotalSeconds, 0.001);
         progress.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r[{new string('#', filled)}{new string('.', width - filled)}] {done:N0}/{total:N0} records, {documents:N0} documents, {rate:N0} documents/s, {elapsed:mm\\:ss}"));
+            $"\r[{new string('#', filled)}{new string('.', width - filled)}] {done:N0}/{total:N0} {what}, {elapsed:mm\\:ss}"));
     }
 
-    private sealed record SeededRecord(Patient Patient, List<Resource> Resources, List<DocumentReference> Documents);
+    private static Patient NewPatient(long number, int index) => new()
+    {
+        Id = NewId(),
+        Identifier = [new Identifier(Ins.NirSystem, Nir(number))],
+        Name = [new HumanName { Family = Families[index % Families.Length], Given = [Givens[index / Families.Length % Givens.Length]] }],
+        Gender = index % 2 == 0 ? AdministrativeGender.Female : AdministrativeGender.Male,
+        BirthDate = new DateTime(1940 + index % 70, 1 + index % 12, 1 + index % 28, 0, 0, 0, DateTimeKind.Utc).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+    };
 
-    private SeededRecord NewRecord(long number, SeedPlan plan, int index)
+    /// <summary>What a record holds beside its Patient: the seeding professional's opening permit, a second professional's permit, an allergy, documents.</summary>
+    private List<Resource> NewRecordContent(string patientId, SeedPlan plan, int index)
     {
         var now = clock.GetUtcNow();
-        var patient = new Patient
-        {
-            Id = NewId(),
-            Identifier = [new Identifier(Ins.NirSystem, Nir(number))],
-            Name = [new HumanName { Family = Families[index % Families.Length], Given = [Givens[index / Families.Length % Givens.Length]] }],
-            Gender = index % 2 == 0 ? AdministrativeGender.Female : AdministrativeGender.Male,
-            BirthDate = new DateTime(1940 + index % 70, 1 + index % 12, 1 + index % 28, 0, 0, 0, DateTimeKind.Utc).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        };
-        var opening = ResourceStore.OpeningPermit(patient.Id, plan.IdNatPs, now.UtcDateTime);
+        var opening = ResourceStore.OpeningPermit(patientId, plan.IdNatPs, now.UtcDateTime);
         opening.Id = NewId();
-        var otherPermit = ResourceStore.OpeningPermit(patient.Id, OtherPermittedIdNatPs, now.UtcDateTime);
+        var otherPermit = ResourceStore.OpeningPermit(patientId, OtherPermittedIdNatPs, now.UtcDateTime);
         otherPermit.Id = NewId();
         otherPermit.Provision!.Period = new Period { Start = now.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), End = now.AddYears(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
         var allergy = new AllergyIntolerance
@@ -152,12 +254,12 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
             Id = NewId(),
             ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active"),
             Code = new CodeableConcept("http://snomed.info/sct", "91936005", "Allergy to penicillin"),
-            Patient = new ResourceReference($"Patient/{patient.Id}"),
+            Patient = new ResourceReference($"Patient/{patientId}"),
             RecordedDate = now.AddDays(-index % 365).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         };
 
-        var documents = Enumerable.Range(0, plan.DocumentsPerPatient).Select(d => NewDocument(patient.Id, index * plan.DocumentsPerPatient + d, now)).ToList();
-        return new SeededRecord(patient, [patient, opening, otherPermit, allergy, .. documents], documents);
+        var documents = Enumerable.Range(0, plan.DocumentsPerPatient).Select(d => (Resource)NewDocument(patientId, index * plan.DocumentsPerPatient + d, now));
+        return [opening, otherPermit, allergy, .. documents];
     }
 
     private static DocumentReference NewDocument(string patientId, int number, DateTimeOffset now)

@@ -49,7 +49,7 @@ internal static class SeedCommand
         var seeder = app.Services.GetRequiredService<RecordSeeder>();
         var documents = await seeder.SeedAsync(plan, Console.Error, CancellationToken.None);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Seeded {plan.Patients:N0} records and {documents:N0} documents in {DateTime.UtcNow - started:hh\\:mm\\:ss} (building rows {seeder.StagingTime:hh\\:mm\\:ss}, saving {seeder.SavingTime:hh\\:mm\\:ss})."));
+            $"Seeded {plan.Patients:N0} records and {documents:N0} documents in {DateTime.UtcNow - started:hh\\:mm\\:ss} (building rows {seeder.StagingTime:hh\\:mm\\:ss} over {seeder.Builders} builders, saving {seeder.SavingTime:hh\\:mm\\:ss}, overlapping; building indexes {seeder.IndexingTime:hh\\:mm\\:ss})."));
         return 0;
     }
 }

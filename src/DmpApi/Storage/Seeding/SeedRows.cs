@@ -1,24 +1,30 @@
 using System.Data.Common;
-using System.Reflection;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace DmpApi.Storage.Seeding;
 
 /// <summary>
-/// Saves staged versions in one transaction. On SQLite, with one prepared INSERT per table built from the EF model
-/// (same tables, columns and parameter mappings as SaveChanges, without its per-entity bookkeeping): seeding a million
-/// documents is bound by building the rows, not by saving them. Other providers go through SaveChanges.
+/// Saves staged versions, one transaction per call. On SQLite, with prepared multi-row INSERTs built from the EF model
+/// (the same tables, columns, parameter mappings and value converters as SaveChanges, without its per-entity
+/// bookkeeping); other providers go through SaveChanges. One instance per writing context, used by one writer.
 /// </summary>
-internal static class SeedRows
+internal sealed class SeedRows(DmpDbContext db) : IAsyncDisposable
 {
-    public static async Task WriteAsync(DmpDbContext db, IReadOnlyList<StagedVersion> versions, CancellationToken ct)
+    /// <summary>Rows per INSERT statement: fewer statements to step, within SQLite's 32,766 parameters.</summary>
+    private const int RowsPerStatement = 64;
+
+    private readonly Dictionary<(Type, int), TableInsert> _inserts = [];
+
+    public async Task WriteAsync(IReadOnlyList<StagedVersion> versions, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (db.Database.IsSqlite())
         {
-            await InsertAsync(db, transaction.GetDbTransaction(), versions, ct);
+            Insert(transaction.GetDbTransaction(), versions);
         }
         else
         {
@@ -45,15 +51,25 @@ internal static class SeedRows
         await transaction.CommitAsync(ct);
     }
 
-    private static async Task InsertAsync(DmpDbContext db, DbTransaction transaction, IReadOnlyList<StagedVersion> versions, CancellationToken ct)
+    public async ValueTask DisposeAsync()
     {
-        var connection = transaction.Connection!;
+        foreach (var insert in _inserts.Values)
+        {
+            await insert.Command.DisposeAsync();
+        }
+
+        _inserts.Clear();
+    }
+
+    /// <summary>SQLite runs in-process and never waits on a network: synchronous calls spare an async state machine per statement.</summary>
+    private void Insert(DbTransaction transaction, IReadOnlyList<StagedVersion> versions)
+    {
         // The transaction holds SQLite's write lock (BEGIN IMMEDIATE): no other writer takes these row ids meanwhile.
-        await using (var max = connection.CreateCommand())
+        using (var max = transaction.Connection!.CreateCommand())
         {
             max.Transaction = transaction;
             max.CommandText = $"SELECT COALESCE(MAX(\"Id\"), 0) FROM \"{db.Model.FindEntityType(typeof(ResourceRow))!.GetTableName()}\"";
-            var next = Convert.ToInt64(await max.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            var next = Convert.ToInt64(max.ExecuteScalar(), CultureInfo.InvariantCulture);
             foreach (var version in versions)
             {
                 version.Row.Id = ++next;
@@ -64,44 +80,54 @@ internal static class SeedRows
             }
         }
 
-        var inserts = new Dictionary<Type, TableInsert>();
-        TableInsert For(Type type) =>
-            inserts.TryGetValue(type, out var insert) ? insert : inserts[type] = TableInsert.Create(db.Model.FindEntityType(type)!, transaction);
-
-        try
+        // Resource rows first: the index rows' foreign keys point at them.
+        InsertAll(transaction, typeof(ResourceRow), versions.Select(v => (object)v.Row));
+        foreach (var group in versions.SelectMany(v => v.IndexRows).GroupBy(e => e.GetType()))
         {
-            foreach (var version in versions)
+            InsertAll(transaction, group.Key, group);
+        }
+
+        InsertAll(transaction, typeof(BinaryRow), versions.SelectMany(v => v.Binaries));
+        InsertAll(transaction, typeof(PatientIdentityRow), versions.SelectMany(v => v.Identities ?? []));
+    }
+
+    private void InsertAll(DbTransaction transaction, Type type, IEnumerable<object> entities)
+    {
+        var chunk = new List<object>(RowsPerStatement);
+        foreach (var entity in entities)
+        {
+            chunk.Add(entity);
+            if (chunk.Count == RowsPerStatement)
             {
-                await For(typeof(ResourceRow)).RunAsync(version.Row, ct);
-                foreach (var entry in version.IndexRows)
-                {
-                    await For(entry.GetType()).RunAsync(entry, ct);
-                }
-
-                foreach (var binary in version.Binaries)
-                {
-                    await For(typeof(BinaryRow)).RunAsync(binary, ct);
-                }
-
-                foreach (var identity in version.Identities ?? [])
-                {
-                    await For(typeof(PatientIdentityRow)).RunAsync(identity, ct);
-                }
+                For(transaction, type, RowsPerStatement).Run(chunk);
+                chunk.Clear();
             }
         }
-        finally
+
+        foreach (var entity in chunk)
         {
-            foreach (var insert in inserts.Values)
-            {
-                await insert.Command.DisposeAsync();
-            }
+            For(transaction, type, 1).Run([entity]);
         }
     }
 
-    /// <summary>A prepared INSERT of one entity type: every mapped column but a generated key (the resource row's key is given).</summary>
-    private sealed record TableInsert(DbCommand Command, IReadOnlyList<(PropertyInfo Property, DbParameter Parameter, Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter? Converter)> Columns)
+    private TableInsert For(DbTransaction transaction, Type type, int rows)
     {
-        public static TableInsert Create(IEntityType entity, DbTransaction transaction)
+        if (!_inserts.TryGetValue((type, rows), out var insert))
+        {
+            _inserts[(type, rows)] = insert = TableInsert.Create(db.Model.FindEntityType(type)!, transaction, rows);
+        }
+
+        // Prepared once, run in every transaction of this connection.
+        insert.Command.Transaction = transaction;
+        return insert;
+    }
+
+    /// <summary>A prepared INSERT of <c>rows</c> entities of one type: every mapped column but a generated key (the resource row's key is given).</summary>
+    private sealed record TableInsert(DbCommand Command, IReadOnlyList<TableInsert.Column> Columns, DbParameter[] Parameters)
+    {
+        public sealed record Column(IClrPropertyGetter Getter, ValueConverter? Converter);
+
+        public static TableInsert Create(IEntityType entity, DbTransaction transaction, int rows)
         {
             var command = transaction.Connection!.CreateCommand();
             command.Transaction = transaction;
@@ -109,30 +135,42 @@ internal static class SeedRows
                 .Where(p => p.PropertyInfo is not null && !(p.IsPrimaryKey() && p.ValueGenerated != ValueGenerated.Never && entity.ClrType != typeof(ResourceRow)))
                 .ToList();
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-            var columns = new List<(PropertyInfo, DbParameter, Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter?)>();
-            foreach (var (property, i) in properties.Select((p, i) => (p, i)))
+            var parameters = new DbParameter[rows * properties.Count];
+            var values = new List<string>(rows);
+            for (var row = 0; row < rows; row++)
             {
-                var mapping = property.GetRelationalTypeMapping();
-                var parameter = mapping.CreateParameter(command, "$p" + i, null, property.IsNullable);
-                command.Parameters.Add(parameter);
-                columns.Add((property.PropertyInfo!, parameter, property.GetValueConverter() ?? mapping.Converter));
+                var names = new List<string>(properties.Count);
+                for (var i = 0; i < properties.Count; i++)
+                {
+                    var name = $"$p{row * properties.Count + i}";
+                    var parameter = properties[i].GetRelationalTypeMapping().CreateParameter(command, name, null, properties[i].IsNullable);
+                    command.Parameters.Add(parameter);
+                    parameters[row * properties.Count + i] = parameter;
+                    names.Add(name);
+                }
+
+                values.Add($"({string.Join(", ", names)})");
             }
 
-            command.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", properties.Select(p => $"\"{p.GetColumnName(table)}\""))}) "
-                + $"VALUES ({string.Join(", ", properties.Select((_, i) => "$p" + i))})";
+            command.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", properties.Select(p => $"\"{p.GetColumnName(table)}\""))}) VALUES {string.Join(", ", values)}";
             command.Prepare();
-            return new TableInsert(command, columns);
+            var columns = properties.Select(p => new Column(p.GetGetter(), p.GetValueConverter() ?? p.GetRelationalTypeMapping().Converter)).ToList();
+            return new TableInsert(command, columns, parameters);
         }
 
-        public async Task RunAsync(object entity, CancellationToken ct)
+        public void Run(IReadOnlyList<object> entities)
         {
-            foreach (var (property, parameter, converter) in Columns)
+            for (var row = 0; row < entities.Count; row++)
             {
-                var value = property.GetValue(entity);
-                parameter.Value = (converter is not null && value is not null ? converter.ConvertToProvider(value) : value) ?? DBNull.Value;
+                for (var i = 0; i < Columns.Count; i++)
+                {
+                    var (getter, converter) = Columns[i];
+                    var value = getter.GetClrValue(entities[row]);
+                    Parameters[row * Columns.Count + i].Value = (converter is not null && value is not null ? converter.ConvertToProvider(value) : value) ?? DBNull.Value;
+                }
             }
 
-            await Command.ExecuteNonQueryAsync(ct);
+            Command.ExecuteNonQuery();
         }
     }
 }
