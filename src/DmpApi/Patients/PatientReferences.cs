@@ -2,13 +2,21 @@ using DmpApi.Fhir;
 using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace DmpApi.Patients;
 
 /// <summary>Resolves the patient a clinical resource belongs to: every clinical row belongs to one record (DESIGN §1).</summary>
 public static class PatientReferences
 {
+    /// <summary>
+    /// Whether a current Patient has this id: asked for every resource written (and a million times by the seed command),
+    /// so compiled once per model (a compiled query is bound to the first model it runs on, and tests run several).
+    /// </summary>
+    private static readonly ConcurrentDictionary<IModel, Func<DmpDbContext, string, CancellationToken, Task<bool>>> PatientExists = new();
+
     /// <summary>
     /// Accepts `Patient/{id}` (relative or absolute) or a logical reference by INS identifier, which is rewritten
     /// to the literal reference; 422 when the patient is missing or unknown.
@@ -25,8 +33,9 @@ public static class PatientReferences
         {
             if (SearchIndexer.ParseReference(literal) is ("Patient", var id))
             {
-                patientId = await db.Resources.AsNoTracking()
-                    .AnyAsync(r => r.ResourceType == "Patient" && r.LogicalId == id && r.IsCurrent && !r.IsDeleted, ct) ? id : null;
+                var exists = PatientExists.GetOrAdd(db.Model, _ => EF.CompileAsyncQuery((DmpDbContext c, string patient, CancellationToken _) =>
+                    c.Resources.Any(r => r.ResourceType == "Patient" && r.LogicalId == patient && r.IsCurrent && !r.IsDeleted)));
+                patientId = await exists(db, id, ct) ? id : null;
             }
         }
         else if (reference.Identifier is { System: { } system, Value: { } value })

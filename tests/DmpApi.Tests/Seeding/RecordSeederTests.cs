@@ -1,8 +1,10 @@
 using System.Net;
 using DmpApi.Access;
+using DmpApi.Storage;
 using DmpApi.Storage.Seeding;
 using DmpApi.Tests.Infrastructure;
 using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DmpApi.Tests.Seeding;
@@ -55,6 +57,163 @@ public sealed class RecordSeederTests(TestStore store) : StoreFixture(store)
         Assert.That(documents, Has.Count.EqualTo(3));
         Assert.That(allergies.Entry, Has.Count.EqualTo(1));
         Assert.That(consents.Entry.Select(e => ((Consent)e.Resource!).Provision!.Type), Is.EqualTo(new[] { Consent.ConsentProvisionType.Permit, Consent.ConsentProvisionType.Permit }));
+    }
+
+    [Test]
+    public async Task The_seed_writer_saves_the_rows_the_api_saves_for_the_same_versions()
+    {
+        // Arrange: a record created through the API (its rows saved by SaveChanges), then the same rows saved again by
+        // the seed writer into an empty database of the same kind.
+        var (patient, _, _) = await RecordPermittingAsync(RecordSeeder.OtherPermittedIdNatPs);
+        await CreateDocumentAsync(DocumentBuilder.For(patient));
+        await Fhir.CreatedAsync(new AllergyIntolerance { Patient = new ResourceReference($"Patient/{patient.Id}"), Code = new CodeableConcept("http://snomed.info/sct", "91936005") });
+        List<StagedVersion> versions;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            versions = await VersionsOfAsync(scope.ServiceProvider.GetRequiredService<DmpDbContext>(), patient.Id);
+        }
+
+        Assert.That(versions.Select(v => v.Row.ResourceType).Distinct(), Is.EquivalentTo(new[] { "Patient", "Consent", "DocumentReference", "AllergyIntolerance" }), "arrange");
+        await using var copy = await Store.CreateDatabaseAsync();
+        await using var copyApp = new DmpApiApplication(copy);
+        copyApp.CreateClient().Dispose(); // starts the host, which migrates the empty database
+
+        // Act
+        await using (var scope = copyApp.Services.CreateAsyncScope())
+        {
+            await using var rows = new SeedRows(scope.ServiceProvider.GetRequiredService<DmpDbContext>());
+            await rows.WriteAsync(versions, CancellationToken.None);
+        }
+
+        // Assert: every column of every row as the database stores it, surrogate keys aside.
+        foreach (var table in new[] { "Resources", "TokenIndex", "StringIndex", "DateIndex", "ReferenceIndex", "Binaries", "PatientIdentities" })
+        {
+            Assert.That(await StoredRowsAsync(copyApp, table), Is.EqualTo(await StoredRowsAsync(App, table, patient.Id)), table);
+        }
+    }
+
+    [Test]
+    public async Task A_bulk_load_into_an_empty_sqlite_database_ends_with_its_indexes_and_the_connection_settings_it_had()
+    {
+        RequireSqlite();
+        await using var empty = await Store.CreateDatabaseAsync();
+        await using var app = new DmpApiApplication(empty);
+        app.CreateClient().Dispose();
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        await db.Database.OpenConnectionAsync();
+        var schema = await QueryAsync(db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name");
+        var settings = await QueryAsync(db, "SELECT * FROM pragma_synchronous, pragma_cache_size, pragma_threads, pragma_busy_timeout, pragma_journal_mode");
+
+        var load = await SqliteBulkLoad.BeginAsync(db, CancellationToken.None);
+        var during = await QueryAsync(db, "SELECT * FROM pragma_synchronous, pragma_journal_mode");
+        var indexesDuring = await QueryAsync(db, "SELECT name FROM sqlite_master WHERE type = 'index'");
+        await load.FinishAsync(CancellationToken.None);
+
+        await db.Database.OpenConnectionAsync();
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(during, Is.EqualTo(new[] { "0|memory" }), "no fsync and no WAL while loading");
+            Assert.That(load.DroppedIndexes, Is.Not.Empty, "secondary indexes dropped while loading");
+            Assert.That(load.DroppedIndexes.Intersect(indexesDuring), Is.Empty, "secondary indexes dropped while loading");
+            Assert.That(await QueryAsync(db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"), Is.EqualTo(schema));
+            Assert.That(await QueryAsync(db, "SELECT * FROM pragma_synchronous, pragma_cache_size, pragma_threads, pragma_busy_timeout, pragma_journal_mode"), Is.EqualTo(settings));
+        });
+    }
+
+    [Test]
+    public async Task A_bulk_load_into_a_sqlite_database_in_use_keeps_its_indexes()
+    {
+        RequireSqlite();
+        await CreatePatientAsync();
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+
+        var load = await SqliteBulkLoad.BeginAsync(db, CancellationToken.None);
+        var dropped = load.DroppedIndexes;
+        await load.FinishAsync(CancellationToken.None);
+
+        Assert.That(dropped, Is.Empty);
+    }
+
+    private void RequireSqlite()
+    {
+        if (Store.Provider != DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("The bulk-load settings are SQLite's: other databases are seeded through SaveChanges.");
+        }
+    }
+
+    /// <summary>Each row's columns joined by '|'.</summary>
+    private static async Task<List<string>> QueryAsync(DmpDbContext db, string sql)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
+
+    private static async Task<List<StagedVersion>> VersionsOfAsync(DmpDbContext db, string patientId)
+    {
+        var resources = await db.Resources.AsNoTracking().Where(r => r.PatientId == patientId).OrderBy(r => r.Id).ToListAsync();
+        var ids = resources.Select(r => r.Id).ToList();
+        var index = new List<SearchIndexRow>();
+        index.AddRange(await db.TokenIndex.AsNoTracking().Where(r => ids.Contains(r.ResourceRowId)).ToListAsync());
+        index.AddRange(await db.StringIndex.AsNoTracking().Where(r => ids.Contains(r.ResourceRowId)).ToListAsync());
+        index.AddRange(await db.DateIndex.AsNoTracking().Where(r => ids.Contains(r.ResourceRowId)).ToListAsync());
+        index.AddRange(await db.ReferenceIndex.AsNoTracking().Where(r => ids.Contains(r.ResourceRowId)).ToListAsync());
+        var binaries = await db.Binaries.AsNoTracking().Where(b => b.PatientId == patientId).ToListAsync();
+        var identities = await db.PatientIdentities.AsNoTracking().Where(p => p.PatientId == patientId).ToListAsync();
+        return resources.Select(r => new StagedVersion(
+                r, index.Where(i => i.ResourceRowId == r.Id).ToList(), binaries.Where(b => b.DocumentId == r.LogicalId).ToList(),
+                r.ResourceType == "Patient" ? identities : null, [], new StoredResource(r.ResourceType, r.LogicalId, r.VersionId, r.IsDeleted, r.LastUpdated, null)))
+            .ToList();
+    }
+
+    /// <summary>A table's rows of one record as stored (index rows named by their resource instead of its row key), in a stable order.</summary>
+    private static async Task<List<string>> StoredRowsAsync(DmpApiApplication app, string table, string? patientId = null)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var connection = scope.ServiceProvider.GetRequiredService<DmpDbContext>().Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        var isIndex = table.EndsWith("Index", StringComparison.Ordinal);
+        command.CommandText = isIndex
+            ? $"SELECT t.*, r.\"LogicalId\" AS \"OfResource\" FROM \"{table}\" t JOIN \"Resources\" r ON r.\"Id\" = t.\"ResourceRowId\""
+            : $"SELECT * FROM \"{table}\" t";
+        if (patientId is not null)
+        {
+            command.CommandText += " WHERE t.\"PatientId\" = @patient";
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@patient";
+            parameter.Value = patientId;
+            command.Parameters.Add(parameter);
+        }
+
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount)
+                .Where(i => reader.GetName(i) is not ("Id" or "ResourceRowId"))
+                .Select(i => $"{reader.GetName(i)}={Show(reader.GetValue(i))}")));
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+
+        static string Show(object value) => value switch
+        {
+            byte[] bytes => Convert.ToBase64String(bytes),
+            DateTime time => time.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
+        };
     }
 
     private sealed record SeededDocument(string Patient, string Document, string Binary, bool Masked);

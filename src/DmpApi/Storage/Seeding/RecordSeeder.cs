@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using System.Text.Unicode;
 using System.Threading.Channels;
 using DmpApi.Access;
 using DmpApi.Auth;
@@ -72,7 +72,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
         {
             // The Patients first, all of them: the documents' rules find their subject in the database.
             var opened = 0;
-            await PipelineAsync(batches, requester, ct,
+            await PipelineAsync(batches, requester, bulk?.IsBulk == true, ct,
                 batch =>
                 {
                     var (start, count) = Range(plan, batch);
@@ -94,7 +94,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
 
             // Then each record's consents, allergy and documents.
             var done = 0;
-            await PipelineAsync(batches, requester, ct,
+            await PipelineAsync(batches, requester, bulk?.IsBulk == true, ct,
                 batch =>
                 {
                     var (start, count) = Range(plan, batch);
@@ -120,13 +120,17 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
         }
         finally
         {
-            if (bulk is not null)
+            if (bulk is { IsBulk: true })
             {
                 // Even after a failure: the database keeps its indexes (CancellationToken.None: this must finish).
                 var indexing = Stopwatch.StartNew();
                 progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Building {bulk.DroppedIndexes.Count} indexes dropped for the load..."));
                 await bulk.FinishAsync(CancellationToken.None);
                 IndexingTime = indexing.Elapsed;
+            }
+            else if (bulk is not null)
+            {
+                await bulk.FinishAsync(CancellationToken.None);
             }
         }
 
@@ -137,7 +141,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
     /// Builds batches on every core (each builder with its own context, its connection kept open) and saves them with one
     /// writer as they come, in any order; at most one finished batch per builder waits for the writer.
     /// </summary>
-    private async Task PipelineAsync(int batches, Requester requester, CancellationToken ct,
+    private async Task PipelineAsync(int batches, Requester requester, bool waitForWriter, CancellationToken ct,
         Func<int, List<Resource>> resources, Func<int, StagedVersion[], Task> save)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -154,6 +158,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
                     var store = scope.ServiceProvider.GetRequiredService<ResourceStore>();
                     // Open for the whole run: the provider sets up a connection each time it opens one.
                     await db.Database.OpenConnectionAsync(token);
+                    var busyTimeout = waitForWriter ? await BusyTimeoutAsync(db, SqliteBulkLoad.BusyTimeoutMs, token) : null;
                     try
                     {
                         for (var batch = Interlocked.Increment(ref next); batch < batches; batch = Interlocked.Increment(ref next))
@@ -173,6 +178,11 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
                     }
                     finally
                     {
+                        if (busyTimeout is not null)
+                        {
+                            await BusyTimeoutAsync(db, busyTimeout.Value, CancellationToken.None);
+                        }
+
                         await db.Database.CloseConnectionAsync();
                     }
                 });
@@ -205,6 +215,17 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
 
         // The writer first: its failure is the cause when the builders then stop.
         await Task.WhenAll(writer, builders);
+    }
+
+    /// <summary>Sets how long a builder's connection waits for the writer's lock (no WAL during a bulk load); returns the value it had.</summary>
+    private static async Task<int?> BusyTimeoutAsync(DmpDbContext db, int milliseconds, CancellationToken ct)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout";
+        var previous = Convert.ToInt32(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={milliseconds}");
+        await command.ExecuteNonQueryAsync(ct);
+        return previous;
     }
 
     private static (int Start, int Count) Range(SeedPlan plan, int batch)
@@ -294,16 +315,23 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
     /// <summary>A few KB of PDF-like bytes, different for every document (so that nothing compresses to nothing).</summary>
     private static byte[] Content(int number, string title)
     {
-        var text = new StringBuilder("%PDF-1.4\n");
         var random = new Random(number);
         var size = 2048 + random.Next(4096);
-        text.Append(CultureInfo.InvariantCulture, $"% {title} #{number}\n");
-        while (text.Length < size)
+        // Written as ASCII bytes in place (a line is well under 256 bytes): one buffer per document, no intermediate text.
+        var buffer = new byte[size + 256];
+        var fits = Utf8.TryWrite(buffer, CultureInfo.InvariantCulture, $"%PDF-1.4\n% {title} #{number}\n", out var length);
+        while (fits && length < size)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{random.Next():x8} {random.NextDouble():F6} BT /F1 12 Tf ({title}) Tj ET\n");
+            fits = Utf8.TryWrite(buffer.AsSpan(length), CultureInfo.InvariantCulture, $"{random.Next():x8} {random.NextDouble():F6} BT /F1 12 Tf ({title}) Tj ET\n", out var written);
+            length += written;
         }
 
-        return Encoding.ASCII.GetBytes(text.ToString());
+        if (!fits)
+        {
+            throw new InvalidOperationException($"A line of document #{number} outgrew its buffer.");
+        }
+
+        return buffer[..length];
     }
 
     /// <summary>A valid INS-NIR (13 digits and their key 97 − N mod 97) for record number <paramref name="number"/>.</summary>
