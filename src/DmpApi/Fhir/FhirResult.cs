@@ -13,6 +13,8 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
     public string? Location { get; init; }
     /// <summary>Sets ETag and Last-Modified from the body's meta (or from this resource when the body is an OperationOutcome).</summary>
     public Resource? VersionSource { get; init; }
+    /// <summary>The body's FHIR JSON as the store wrote it: sent as is when JSON is asked for, instead of serialising again.</summary>
+    public byte[]? StoredJson { get; init; }
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -43,7 +45,7 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
         var format = FhirWire.ResponseFormat(httpContext.Request);
         response.ContentType = FhirWire.MediaType(format) + "; charset=utf-8";
-        var bytes = FhirWire.Serialize(Body, format);
+        var bytes = format == FhirFormat.Json && StoredJson is not null ? StoredJson : FhirWire.Serialize(Body, format);
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
     }

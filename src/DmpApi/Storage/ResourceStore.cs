@@ -7,8 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Storage;
 
-/// <summary>A stored version of a resource, as read back.</summary>
-public sealed record StoredResource(string ResourceType, string Id, int Version, bool IsDeleted, DateTime LastUpdated, Resource? Resource);
+/// <summary>A stored version of a resource, as read back; <paramref name="Json"/> is its FHIR JSON as written, when read from a row.</summary>
+public sealed record StoredResource(string ResourceType, string Id, int Version, bool IsDeleted, DateTime LastUpdated, Resource? Resource, byte[]? Json = null);
 
 /// <summary>What a write adds beside the resource row, collected by the resource's rules and saved in the same transaction.</summary>
 public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string baseUrl, string resourceId)
@@ -53,9 +53,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     public async Task<StoredResource?> ReadAsync(AccessScope scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        var row = await db.Resources.AsNoTracking()
-            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
-            .FirstOrDefaultAsync(ct);
+        var row = await CurrentRowAsync(type, id, ct);
         return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
     }
 
@@ -411,8 +409,12 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         },
     };
 
-    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) =>
-        db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent).FirstOrDefaultAsync(ct);
+    /// <summary>Compiled once: the read by id is the hottest query, and translating its expression tree on each call cost more than running it.</summary>
+    private static readonly Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>> CurrentRowQuery =
+        EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) =>
+            db.Resources.AsNoTracking().FirstOrDefault(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent));
+
+    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) => CurrentRowQuery(db, type, id, ct);
 
     private DateTime Now()
     {
@@ -427,7 +429,10 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
                 ? $"{type}/{id} was changed by another request since version {expected}; read it again and retry."
                 : $"{type}/{id} is at version {actual}, not {expected} (If-Match); read it again and retry.");
 
-    internal static StoredResource ToStored(ResourceRow row) =>
-        new(row.ResourceType, row.LogicalId, row.VersionId, row.IsDeleted, DateTime.SpecifyKind(row.LastUpdated, DateTimeKind.Utc),
-            row.IsDeleted ? null : FhirWire.DeserializeJson(ResourceCompression.Decompress(row.Data)));
+    internal static StoredResource ToStored(ResourceRow row)
+    {
+        var json = row.IsDeleted ? null : ResourceCompression.Decompress(row.Data);
+        return new(row.ResourceType, row.LogicalId, row.VersionId, row.IsDeleted, DateTime.SpecifyKind(row.LastUpdated, DateTimeKind.Utc),
+            json is null ? null : FhirWire.DeserializeStored(json), json);
+    }
 }
