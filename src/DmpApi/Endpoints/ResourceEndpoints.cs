@@ -161,7 +161,7 @@ public static class ResourceEndpoints
         var page = await engine.ExecuteAsync(http.GetAccessScope(), search, offset, ct);
         var bundle = Bundles.SearchSet(http.Request.BaseUrl(), page);
         Bundles.CompleteSearchSet(bundle, http.Request.BaseUrl(), type, search.Canonical, search.Count, search.Ignored, offset, page.HasMore, tokens, requester);
-        return new FhirResult(HttpStatusCode.OK, bundle);
+        return new FhirResult(HttpStatusCode.OK, bundle) { StoredEntries = [.. page.Matches, .. page.Included] };
     }
 
     /// <summary>DESIGN §4: a professional searches one patient's record, never across records (400 otherwise).</summary>
