@@ -440,11 +440,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     };
 
     /// <summary>Compiled once: the read by id is the hottest query, and translating its expression tree on each call cost more than running it.</summary>
-    private static readonly Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>> CurrentRowQuery =
-        EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) =>
-            db.Resources.AsNoTracking().FirstOrDefault(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent));
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>>> CurrentRowQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) =>
+            db.Resources.AsNoTracking().FirstOrDefault(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)));
 
-    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) => CurrentRowQuery(db, type, id, ct);
+    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) => CurrentRowQuery.For(db)(db, type, id, ct);
 
     private DateTime Now()
     {
