@@ -55,7 +55,7 @@ targets() {
   echo
   echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -r); server and wrk share it."
   echo "- Commit: $(git -C "$BENCH/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$BENCH/.." diff --quiet 2>/dev/null || echo ' (with uncommitted changes)'); .NET $(dotnet --version)."
-  echo "- wrk: $CONNECTIONS connections, ${WARMUP} s warm-up then ${DURATION} s measured per scenario; practitioner token (médecin, normal mode TREAT), every request consent-checked and audited; rate limiting off (one requester)."
+  echo "- wrk: $CONNECTIONS connections; after each API start ${BENCH_SERVER_WARMUP:-20} s of mixed load (JIT warm-up, not counted); ${WARMUP} s warm-up then ${DURATION} s measured per scenario; practitioner token (médecin, normal mode TREAT), every request consent-checked and audited; rate limiting off (one requester)."
   echo "- Run time: $((ELAPSED / 60)) min $((ELAPSED % 60)) s."
   for f in "$WORK"/*.seeded; do [[ -e $f ]] && echo "- Seeding ($(basename "$f" .seeded)): $(cat "$f")"; done
   echo "- Load: the 1-minute load average before each scenario (Load column); other engineers build and test on the same 2 cores."

@@ -151,6 +151,14 @@ public sealed class AccessScope(
         _changedRecords.Add(patientId);
     }
 
+    /// <summary>Compiled once: every request that touches a record reads its stamp.</summary>
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<RecordStamp>>> StampQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string patientId, CancellationToken ct) => db.Resources.AsNoTracking()
+            .Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
+            .GroupBy(r => r.PatientId)
+            .Select(g => new RecordStamp(g.Count(), g.Max(r => r.Id)))
+            .FirstOrDefault()));
+
     private async Task<RecordDirectives?> DirectivesAsync(string patientId, CancellationToken ct)
     {
         if (_records.TryGetValue(patientId, out var known))
@@ -159,11 +167,7 @@ public sealed class AccessScope(
         }
 
         // The stamp first: directives read after it are at least as new as it says (statements see every earlier commit).
-        var stamp = await db.Resources.AsNoTracking()
-            .Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
-            .GroupBy(r => r.PatientId)
-            .Select(g => new RecordStamp(g.Count(), g.Max(r => r.Id)))
-            .FirstOrDefaultAsync(ct);
+        var stamp = await StampQuery.For(db)(db, patientId, ct);
         if (cache is not null && cache.TryGet(patientId, stamp, out var cached))
         {
             _records[patientId] = cached;

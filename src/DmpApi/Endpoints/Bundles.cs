@@ -10,6 +10,7 @@ namespace DmpApi.Endpoints;
 /// <summary>Search and history Bundles (FHIR R4 §3.1.1.3, §3.1.0.11).</summary>
 public static class Bundles
 {
+    /// <summary>The searchset, its entries without their resources: the answer adds them (<see cref="FhirResult.StoredEntries"/>).</summary>
     public static Bundle SearchSet(string baseUrl, SearchPage page)
     {
         var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = page.Total, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
@@ -85,7 +86,6 @@ public static class Bundles
     private static Bundle.EntryComponent Entry(string baseUrl, StoredResource stored, Bundle.SearchEntryMode mode) => new()
     {
         FullUrl = $"{baseUrl}/{stored.ResourceType}/{stored.Id}",
-        Resource = stored.Resource,
         Search = new Bundle.SearchComponent { Mode = mode },
     };
 }

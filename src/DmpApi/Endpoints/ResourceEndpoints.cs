@@ -44,7 +44,7 @@ public static class ResourceEndpoints
         group.MapGet("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {
                 var stored = await store.ReadAsync(http.GetAccessScope(), type, id, ct) ?? throw FhirException.NotFound(type, id);
-                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource);
+                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
             })
             .WithName($"Read{type}").WithSummary($"Read the current version of a {type}").RequireScope(type, FhirInteraction.Read);
 
@@ -52,7 +52,7 @@ public static class ResourceEndpoints
             {
                 var stored = (int.TryParse(vid, out var version) ? await store.ReadVersionAsync(http.GetAccessScope(), type, id, version, ct) : null)
                     ?? throw new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound, $"{type}/{id} has no version '{vid}'.");
-                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource);
+                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
             })
             .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.Read);
 
@@ -161,7 +161,7 @@ public static class ResourceEndpoints
         var page = await engine.ExecuteAsync(http.GetAccessScope(), search, offset, ct);
         var bundle = Bundles.SearchSet(http.Request.BaseUrl(), page);
         Bundles.CompleteSearchSet(bundle, http.Request.BaseUrl(), type, search.Canonical, search.Count, search.Ignored, offset, page.HasMore, tokens, requester);
-        return new FhirResult(HttpStatusCode.OK, bundle);
+        return new FhirResult(HttpStatusCode.OK, bundle) { StoredEntries = [.. page.Matches, .. page.Included] };
     }
 
     /// <summary>DESIGN §4: a professional searches one patient's record, never across records (400 otherwise).</summary>

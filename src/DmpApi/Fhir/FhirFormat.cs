@@ -17,6 +17,12 @@ public static class FhirWire
     /// <summary>One shared options instance: building FHIR serializer options per call is slow.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
 
+    /// <summary>
+    /// Stored resources were validated when written (DESIGN §5): reading them back checks the syntax only, since the
+    /// model validation a request body gets is most of the SDK's parsing time.
+    /// </summary>
+    private static readonly JsonSerializerOptions StoredJsonOptions = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector).UsingMode(DeserializationMode.SyntaxOnly);
+
     private static readonly FhirXmlSerializer XmlSerializer = new();
     private static readonly FhirXmlDeserializer XmlDeserializer = new();
 
@@ -60,7 +66,11 @@ public static class FhirWire
     public static byte[] SerializeJson(Resource resource) => JsonSerializer.SerializeToUtf8Bytes(resource, JsonOptions);
 
     public static Resource DeserializeJson(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<Resource>(json, JsonOptions) ?? throw new InvalidDataException("Stored resource is empty.");
+        JsonSerializer.Deserialize<Resource>(json, JsonOptions) ?? throw new InvalidDataException("Resource JSON is empty.");
+
+    /// <summary>A resource as the store wrote it (see <see cref="StoredJsonOptions"/>).</summary>
+    public static Resource DeserializeStored(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize<Resource>(json, StoredJsonOptions) ?? throw new InvalidDataException("Stored resource is empty.");
 
     /// <summary>Reads a FHIR body: 415 for a content type that is not FHIR, 400 with every parser issue for bad syntax.</summary>
     public static async Task<Resource> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

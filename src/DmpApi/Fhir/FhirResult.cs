@@ -13,11 +13,24 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
     public string? Location { get; init; }
     /// <summary>Sets ETag and Last-Modified from the body's meta (or from this resource when the body is an OperationOutcome).</summary>
     public Resource? VersionSource { get; init; }
+    /// <summary>The body's FHIR JSON as the store wrote it: sent as is when JSON is asked for, instead of serialising again.</summary>
+    public byte[]? StoredJson { get; init; }
+    /// <summary>
+    /// The resources of the body's first entries (a Bundle left without them): their stored JSON goes into a JSON answer
+    /// as is (<see cref="StoredEntries"/>); they are parsed only for an XML one.
+    /// </summary>
+    public IReadOnlyList<Storage.StoredResource>? StoredEntries { get; init; }
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         // DMP-RULES §4: the trace names each resource returned (each entry of a Bundle), or the one written.
-        httpContext.AuditScope()?.Returned(Body is null or OperationOutcome ? VersionSource : Body);
+        var audit = httpContext.AuditScope();
+        foreach (var stored in StoredEntries ?? [])
+        {
+            audit?.Returned(stored.ResourceType, stored.Id, stored.PatientId);
+        }
+
+        audit?.Returned(Body is null or OperationOutcome ? VersionSource : Body);
         var response = httpContext.Response;
         response.StatusCode = (int)Status;
         var meta = (VersionSource ?? Body)?.Meta;
@@ -43,9 +56,29 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
         var format = FhirWire.ResponseFormat(httpContext.Request);
         response.ContentType = FhirWire.MediaType(format) + "; charset=utf-8";
-        var bytes = FhirWire.Serialize(Body, format);
+        var bytes = format == FhirFormat.Json && StoredJson is not null ? StoredJson : Serialize(format);
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
+    }
+
+    private byte[] Serialize(FhirFormat format)
+    {
+        if (StoredEntries is null || Body is not Bundle bundle)
+        {
+            return FhirWire.Serialize(Body!, format);
+        }
+
+        if (format == FhirFormat.Json && StoredEntries.All(e => e.Json is not null))
+        {
+            return Fhir.StoredEntries.Splice(FhirWire.Serialize(bundle, format), StoredEntries.Select(e => e.Json).ToList());
+        }
+
+        for (var i = 0; i < StoredEntries.Count; i++)
+        {
+            bundle.Entry[i].Resource = StoredEntries[i].Resource;
+        }
+
+        return FhirWire.Serialize(bundle, format);
     }
 
     public static FhirResult Outcome(HttpStatusCode status, OperationOutcome outcome) => new(status, outcome);

@@ -51,6 +51,13 @@ public sealed class NotificationStore(IServiceScopeFactory scopes, WriteGate wri
         try
         {
             using var writer = await writeGate.EnterAsync(db, ct);
+            if (_knownSent.ContainsKey(notification.Key))
+            {
+                // Concurrent first reads of a record: another request of this instance stored it while this one queued.
+                // Checking spares a failed insert, which EF logs as an error with its stack trace.
+                return false;
+            }
+
             await db.SaveChangesAsync(ct);
             KnowSent(notification.Key);
             return true;

@@ -7,8 +7,38 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Storage;
 
-/// <summary>A stored version of a resource, as read back.</summary>
-public sealed record StoredResource(string ResourceType, string Id, int Version, bool IsDeleted, DateTime LastUpdated, Resource? Resource);
+/// <summary>
+/// A stored version of a resource. One read back from a row keeps its FHIR JSON as written and is parsed only when its
+/// model is needed (an access rule reading the body, an XML answer): a JSON answer sends the stored bytes.
+/// </summary>
+public sealed class StoredResource
+{
+    private Resource? _resource;
+
+    public StoredResource(string resourceType, string id, int version, bool isDeleted, DateTime lastUpdated, Resource? resource)
+    {
+        (ResourceType, Id, Version, IsDeleted, LastUpdated, _resource) = (resourceType, id, version, isDeleted, lastUpdated, resource);
+        PatientId = resource is null ? null : Audit.AuditScope.PatientOf(resource);
+    }
+
+    internal StoredResource(ResourceRow row)
+    {
+        (ResourceType, Id, Version, IsDeleted, LastUpdated, PatientId) =
+            (row.ResourceType, row.LogicalId, row.VersionId, row.IsDeleted, DateTime.SpecifyKind(row.LastUpdated, DateTimeKind.Utc), row.PatientId);
+        Json = row.IsDeleted ? null : ResourceCompression.Decompress(row.Data);
+    }
+
+    public string ResourceType { get; }
+    public string Id { get; }
+    public int Version { get; }
+    public bool IsDeleted { get; }
+    public DateTime LastUpdated { get; }
+    /// <summary>The record the version belongs to (DESIGN §1), null for resources outside any record.</summary>
+    public string? PatientId { get; }
+    /// <summary>The FHIR JSON as the store wrote it, when read from a row (null for a deleted version).</summary>
+    public byte[]? Json { get; }
+    public Resource? Resource => _resource ??= Json is null ? null : FhirWire.DeserializeStored(Json);
+}
 
 /// <summary>What a write adds beside the resource row, collected by the resource's rules and saved in the same transaction.</summary>
 public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string baseUrl, string resourceId)
@@ -53,9 +83,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     public async Task<StoredResource?> ReadAsync(AccessScope scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        var row = await db.Resources.AsNoTracking()
-            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
-            .FirstOrDefaultAsync(ct);
+        var row = await CurrentRowAsync(type, id, ct);
         return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
     }
 
@@ -411,8 +439,12 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         },
     };
 
-    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) =>
-        db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent).FirstOrDefaultAsync(ct);
+    /// <summary>Compiled once: the read by id is the hottest query, and translating its expression tree on each call cost more than running it.</summary>
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>>> CurrentRowQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) =>
+            db.Resources.AsNoTracking().FirstOrDefault(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)));
+
+    private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) => CurrentRowQuery.For(db)(db, type, id, ct);
 
     private DateTime Now()
     {
@@ -427,7 +459,5 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
                 ? $"{type}/{id} was changed by another request since version {expected}; read it again and retry."
                 : $"{type}/{id} is at version {actual}, not {expected} (If-Match); read it again and retry.");
 
-    internal static StoredResource ToStored(ResourceRow row) =>
-        new(row.ResourceType, row.LogicalId, row.VersionId, row.IsDeleted, DateTime.SpecifyKind(row.LastUpdated, DateTimeKind.Utc),
-            row.IsDeleted ? null : FhirWire.DeserializeJson(ResourceCompression.Decompress(row.Data)));
+    internal static StoredResource ToStored(ResourceRow row) => new(row);
 }

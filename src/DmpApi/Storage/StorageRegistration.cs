@@ -17,7 +17,8 @@ public static class StorageRegistration
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = SqliteConnectionString(connectionString, options, environment);
-                services.AddDbContextPool<SqliteDmpDbContext>(o => o.UseSqlite(sqlite, s => s.CommandTimeout(options.CommandTimeoutSeconds)));
+                services.AddDbContextPool<SqliteDmpDbContext>(o => o.UseSqlite(sqlite, s => s.CommandTimeout(options.CommandTimeoutSeconds))
+                    .AddInterceptors(new SqliteConnectionSettings()));
                 services.AddScoped<DmpDbContext>(sp => sp.GetRequiredService<SqliteDmpDbContext>());
                 break;
             case DatabaseProvider.SqlServer:

@@ -66,6 +66,39 @@ public sealed class FormatTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task A_searchset_in_JSON_holds_the_same_resources_as_in_XML()
+    {
+        // JSON answers send the stored JSON of each entry (StoredEntries); XML answers serialise the parsed resources.
+        var patient = await CreatePatientAsync();
+        await CreateDocumentAsync(DocumentBuilder.For(patient).Date("2026-01-01T10:00:00Z"));
+        await CreateDocumentAsync(DocumentBuilder.For(patient).Date("2026-02-01T10:00:00Z"));
+        var query = $"patient={patient.Id}&_include=DocumentReference:subject";
+
+        var json = (await Fhir.SearchAsync("DocumentReference", query)).Resource<Bundle>();
+        var xml = (await Fhir.SearchAsync("DocumentReference", query + "&_format=xml")).Resource<Bundle>();
+
+        Assert.That(json.Entry.Select(e => e.Resource?.TypeName), Is.EqualTo(new[] { "DocumentReference", "DocumentReference", "Patient" }));
+        Assert.That(json.Entry.Select(e => e.FullUrl), Is.EqualTo(xml.Entry.Select(e => e.FullUrl)));
+        for (var i = 0; i < json.Entry.Count; i++)
+        {
+            Assert.That(json.Entry[i].Resource.IsExactly(xml.Entry[i].Resource), Is.True, $"entry {i} differs between JSON and XML");
+        }
+    }
+
+    [Test]
+    public async Task A_read_in_JSON_answers_the_same_resource_as_in_XML()
+    {
+        var patient = await CreatePatientAsync();
+        var document = await CreateDocumentAsync(DocumentBuilder.For(patient).Date("2026-03-01T10:00:00Z"));
+
+        var json = (await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}")).Resource<DocumentReference>();
+        var xml = (await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}?_format=xml")).Resource<DocumentReference>();
+
+        Assert.That(json.IsExactly(xml), Is.True);
+        Assert.That(json.IsExactly(document), Is.True, "the read answers the version the create returned");
+    }
+
+    [Test]
     public async Task Search_results_can_be_asked_in_XML()
     {
         var patient = await CreatePatientAsync();
