@@ -2,20 +2,17 @@ using DmpApi.Fhir;
 using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace DmpApi.Patients;
 
 /// <summary>Resolves the patient a clinical resource belongs to: every clinical row belongs to one record (DESIGN §1).</summary>
 public static class PatientReferences
 {
-    /// <summary>
-    /// Whether a current Patient has this id: asked for every resource written (and a million times by the seed command),
-    /// so compiled once per model (a compiled query is bound to the first model it runs on, and tests run several).
-    /// </summary>
-    private static readonly ConcurrentDictionary<IModel, Func<DmpDbContext, string, CancellationToken, Task<bool>>> PatientExists = new();
+    /// <summary>Whether a current Patient has this id: asked for every resource written (and a million times by the seed command).</summary>
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<bool>>> PatientExists =
+        new(() => EF.CompileAsyncQuery((DmpDbContext c, string patient, CancellationToken _) =>
+            c.Resources.Any(r => r.ResourceType == "Patient" && r.LogicalId == patient && r.IsCurrent && !r.IsDeleted)));
 
     /// <summary>
     /// Accepts `Patient/{id}` (relative or absolute) or a logical reference by INS identifier, which is rewritten
@@ -33,9 +30,7 @@ public static class PatientReferences
         {
             if (SearchIndexer.ParseReference(literal) is ("Patient", var id))
             {
-                var exists = PatientExists.GetOrAdd(db.Model, _ => EF.CompileAsyncQuery((DmpDbContext c, string patient, CancellationToken _) =>
-                    c.Resources.Any(r => r.ResourceType == "Patient" && r.LogicalId == patient && r.IsCurrent && !r.IsDeleted)));
-                patientId = await exists(db, id, ct) ? id : null;
+                patientId = await PatientExists.For(db)(db, id, ct) ? id : null;
             }
         }
         else if (reference.Identifier is { System: { } system, Value: { } value })
