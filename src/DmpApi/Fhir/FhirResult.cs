@@ -70,7 +70,7 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
         if (format == FhirFormat.Json && StoredEntries.All(e => e.Json is not null))
         {
-            return Fhir.StoredEntries.Splice(FhirWire.Serialize(bundle, format), StoredEntries.Select(e => e.Json).ToList());
+            return Fhir.StoredEntries.Splice(FhirWire.Serialize(bundle, format), StoredEntries.Select(e => e.Json!).ToList());
         }
 
         for (var i = 0; i < StoredEntries.Count; i++)

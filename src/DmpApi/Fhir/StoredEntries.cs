@@ -11,8 +11,8 @@ public static class StoredEntries
 {
     private static ReadOnlySpan<byte> ResourceProperty => ",\"resource\":"u8;
 
-    /// <summary><paramref name="resources"/>[i] goes into the i-th entry (null leaves it as it is); every such entry has a fullUrl.</summary>
-    public static byte[] Splice(byte[] bundle, IReadOnlyList<byte[]?> resources)
+    /// <summary><paramref name="resources"/>[i] goes into the i-th entry, which must have a fullUrl.</summary>
+    public static byte[] Splice(byte[] bundle, IReadOnlyList<byte[]> resources)
     {
         var cuts = new List<(int At, byte[] Json)>(resources.Count);
         var reader = new Utf8JsonReader(bundle);
@@ -30,16 +30,16 @@ public static class StoredEntries
                     break;
                 case (3, JsonTokenType.PropertyName) when inEntries && reader.ValueTextEquals("fullUrl"u8):
                     reader.Read();
-                    if (entry < resources.Count && resources[entry] is { } json)
+                    if (entry < resources.Count)
                     {
-                        cuts.Add(((int)reader.BytesConsumed, json));
+                        cuts.Add(((int)reader.BytesConsumed, resources[entry]));
                     }
 
                     break;
             }
         }
 
-        if (cuts.Count != resources.Count(r => r is not null))
+        if (cuts.Count != resources.Count)
         {
             throw new InvalidOperationException("Every entry given a stored resource must have a fullUrl.");
         }

@@ -15,11 +15,8 @@ public sealed class StoredResource
 {
     private Resource? _resource;
 
-    public StoredResource(string resourceType, string id, int version, bool isDeleted, DateTime lastUpdated, Resource? resource)
-    {
-        (ResourceType, Id, Version, IsDeleted, LastUpdated, _resource) = (resourceType, id, version, isDeleted, lastUpdated, resource);
-        PatientId = resource is null ? null : Audit.AuditScope.PatientOf(resource);
-    }
+    public StoredResource(string resourceType, string id, int version, bool isDeleted, DateTime lastUpdated, Resource? resource, string? patientId) =>
+        (ResourceType, Id, Version, IsDeleted, LastUpdated, _resource, PatientId) = (resourceType, id, version, isDeleted, lastUpdated, resource, patientId);
 
     internal StoredResource(ResourceRow row)
     {
@@ -296,7 +293,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             entry.Resource = row;
         }
 
-        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, write.Replaced, new StoredResource(type, resource.Id, version, false, now, resource));
+        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, write.Replaced, new StoredResource(type, resource.Id, version, false, now, resource, patientId));
     }
 
     /// <summary>

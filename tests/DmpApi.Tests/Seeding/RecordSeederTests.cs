@@ -173,7 +173,7 @@ public sealed class RecordSeederTests(TestStore store) : StoreFixture(store)
         var identities = await db.PatientIdentities.AsNoTracking().Where(p => p.PatientId == patientId).ToListAsync();
         return resources.Select(r => new StagedVersion(
                 r, index.Where(i => i.ResourceRowId == r.Id).ToList(), binaries.Where(b => b.DocumentId == r.LogicalId).ToList(),
-                r.ResourceType == "Patient" ? identities : null, [], new StoredResource(r.ResourceType, r.LogicalId, r.VersionId, r.IsDeleted, r.LastUpdated, null)))
+                r.ResourceType == "Patient" ? identities : null, [], new StoredResource(r.ResourceType, r.LogicalId, r.VersionId, r.IsDeleted, r.LastUpdated, null, r.PatientId)))
             .ToList();
     }
 
