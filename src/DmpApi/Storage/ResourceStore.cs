@@ -90,7 +90,16 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         var row = await db.Resources.AsNoTracking()
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version)
             .FirstOrDefaultAsync(ct);
-        return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
+        if (row is null || !await MayReadAsync(scope, row, ct))
+        {
+            return null;
+        }
+
+        // Visibility is decided on the resource's current state and applies to all its versions: a document masked after
+        // its deposit is hidden in its first version too (issue 11, finding 7). A deleted one answers from its last version.
+        var deciding = row.IsCurrent && !row.IsDeleted ? row : await LastLiveVersionAsync(type, id, ct) ?? row;
+        var stored = ToStored(row);
+        return stored.IsDeleted || await MaySeeAsync(scope, deciding, ToStored(deciding), ct) ? stored : null;
     }
 
     public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessScope scope, string type, string id, int count, CancellationToken ct)
@@ -131,7 +140,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
                 // DMP-RULES §3: the professional who opens a record, with the patient present, is authorised on it.
                 var permit = OpeningPermit(id, idNatPs, Now());
                 permit.Id = Guid.NewGuid().ToString("N");
-                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, checkAccess: false);
+                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, decided: new WriteDecision(ConsentAudience: idNatPs));
             }
         }
 
@@ -177,12 +186,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             return false;
         }
 
-        RequireAuthorOfDocument(scope, current);
-        if (current.PatientId is { } patientId)
-        {
-            await scope.RequireWriteAsync(patientId, declaresOwnPermit: false, feedsRecord: false, ct);
-        }
-
+        await ((IWriteGuard)scope).AuthorizeAsync(new WriteIntent(type, current.PatientId, null, current, []), ct);
         if (current.IsDeleted)
         {
             return true;
@@ -199,21 +203,17 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             ResourceType = type, LogicalId = id, VersionId = current.VersionId + 1, IsCurrent = true, IsDeleted = true,
             LastUpdated = Now(), PatientId = current.PatientId, Data = [],
             DepositorIdNatPs = current.DepositorIdNatPs, DepositedAt = current.DepositedAt, IsMasked = current.IsMasked, IsInvisibleToPatient = current.IsInvisibleToPatient,
+            ConsentAudience = current.ConsentAudience,
         });
-        if (type == "Patient")
-        {
-            // The INS is freed with the record, so that the patient can open a new one.
-            await db.PatientIdentities.Where(p => p.PatientId == id).ExecuteDeleteAsync(ct);
-        }
 
         await SaveAsync(type, id, current.VersionId, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
 
-    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
+    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
     {
-        var staged = await StageVersionAsync(scope, resource, version, baseUrl, previous, ct, checkAccess);
+        var staged = await StageVersionAsync(scope, resource, version, baseUrl, previous, ct, decided);
         if (previous is not null)
         {
             if (previous.PatientId != staged.Row.PatientId)
@@ -247,10 +247,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     }
 
     /// <summary>
-    /// Everything a version writes, built but not yet saved: the resource's rules applied (and the write access checked),
-    /// the row with its access columns, its index rows, binaries and identities. Seeding saves many of these at once.
+    /// Everything a version writes, built but not yet saved: the resource's rules applied, the write decided by the
+    /// <see cref="IWriteGuard"/> (unless the caller passes the decision of the write this one follows from), the row with
+    /// its access columns, its index rows, binaries and identities. Seeding saves many of these at once.
     /// </summary>
-    internal async Task<StagedVersion> StageVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
+    internal async Task<StagedVersion> StageVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
     {
         var type = resource.TypeName;
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
@@ -261,10 +262,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
         var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous };
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
-        if (checkAccess && patientId is not null)
-        {
-            await RequireWriteAsync(scope, resource, patientId, opensRecord: previous is null && resource is Patient, ct);
-        }
+        var decision = decided ?? await ((IWriteGuard)scope).AuthorizeAsync(new WriteIntent(type, patientId, resource, previous, write.Replaced), ct);
 
         if (patientId is not null && resource is Patient or Consent)
         {
@@ -285,6 +283,13 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             row.IsMasked = labels.Contains(Access.DmpCodes.Masked);
             row.IsInvisibleToPatient = labels.Contains(Access.DmpCodes.InvisibleToPatient);
         }
+        else if (resource is AllergyIntolerance)
+        {
+            // Its recorder, from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
+            row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
+        }
+
+        row.ConsentAudience = decision.ConsentAudience;
 
         var index = indexer.Extract(resource, patientId);
         var indexRows = index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
@@ -306,7 +311,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         document.Status = DocumentReferenceStatus.Superseded;
         try
         {
-            await WriteVersionAsync(scope, document, replaced.VersionId + 1, baseUrl, replaced, ct, checkAccess: false);
+            await WriteVersionAsync(scope, document, replaced.VersionId + 1, baseUrl, replaced, ct, decided: WriteDecision.Allowed);
         }
         catch (FhirException e) when (e.Status == HttpStatusCode.PreconditionFailed)
         {
@@ -367,51 +372,13 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     }
 
     /// <summary>DMP-RULES §2 rules 5–8 on one stored version (documents only; a deleted version shows as deleted).</summary>
-    private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) =>
-        row.ResourceType != "DocumentReference" || stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct);
-
-    /// <summary>DMP-RULES §3: only a document's author deletes it (the patient masks it instead).</summary>
-    private static void RequireAuthorOfDocument(AccessScope scope, ResourceRow current)
+    private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) => row.ResourceType switch
     {
-        if (current.ResourceType == "DocumentReference" && !Documents.DocumentChanges.IsAuthor(scope.Requester, current))
-        {
-            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "Only the author of this document may delete it; the patient may mask it (MASQUE_PS) instead.");
-        }
-    }
-
-    /// <summary>DMP-RULES §3: who may open a record, and who may add to or change one.</summary>
-    private static async Task RequireWriteAsync(AccessScope scope, Resource resource, string patientId, bool opensRecord, CancellationToken ct)
-    {
-        var requester = scope.Requester;
-        if (opensRecord)
-        {
-            // The patient opens their own record; a professional opens one with the patient present.
-            if (requester.Kind == Auth.RequesterKind.Patient
-                && !((Patient)resource).Identifier.Any(i => i.Value is { } v && Patients.Ins.Normalize(v) == Patients.Ins.Normalize(requester.Ins ?? string.Empty)))
-            {
-                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                    "A patient opens only their own record: the Patient must carry the INS of your token.");
-            }
-
-            return;
-        }
-
-        var declaresOwnPermit = resource is Consent consent && requester.IdNatPs is { } idNatPs && Access.ConsentDirectives.Read(consent).Directives is { Count: > 0 } directives
-            && directives.All(d => d.Kind == Access.ConsentDirectiveKind.Permit && d.IdNatPs == idNatPs);
-        if (requester.Kind == Auth.RequesterKind.Professional && resource is Consent && !declaresOwnPermit)
-        {
-            // DMP-RULES §3: a professional records only their own permit (declaring the patient's agreement).
-            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "A professional may only record a permit Consent naming themselves (the patient's agreement); other consent decisions are the patient's.");
-        }
-
-        await scope.RequireWriteAsync(patientId, declaresOwnPermit, feedsRecord: resource is DocumentReference or AllergyIntolerance, ct);
-        if (resource is Patient or Consent)
-        {
-            scope.Invalidate(patientId);
-        }
-    }
+        "DocumentReference" => stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct),
+        // DMP-RULES §3: a professional reads only the Consents that concern them; the column is kept across versions.
+        "Consent" => scope.CanSeeConsent(row),
+        _ => true,
+    };
 
     /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
     internal static Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new()
@@ -435,6 +402,9 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             Purpose = [new Coding(Access.DmpCodes.ActReasonSystem, Access.DmpCodes.Treatment)],
         },
     };
+
+    private Task<ResourceRow?> LastLiveVersionAsync(string type, string id, CancellationToken ct) =>
+        db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && !r.IsDeleted).OrderByDescending(r => r.VersionId).FirstOrDefaultAsync(ct);
 
     /// <summary>Compiled once: the read by id is the hottest query, and translating its expression tree on each call cost more than running it.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>>> CurrentRowQuery =

@@ -157,7 +157,7 @@ public sealed class DocumentVisibilityTests
         Assert.That(filter.Types.Scope, Is.EqualTo(DocumentTypeScope.AllExcept));
         Assert.That(filter.Types.Types, Does.Contain(new QualifiedCode(DmpCodes.TreA05System, "EXPPAT_3")));
         Assert.That(filter.SeesMaskedDocuments, Is.False);
-        Assert.That(filter.MaskedDocumentsAuthor, Is.EqualTo(PharmacistId));
+        Assert.That(filter.Author, Is.EqualTo(PharmacistId));
         Assert.That(filter.InvisibleToPatientHiddenAfter, Is.Null);
     }
 

@@ -286,7 +286,7 @@ public sealed class RecordOwnershipTests(TestStore store) : StoreFixture(store)
     {
         var (patient, _, asPatient) = await RecordPermittingAsync();
         var consent = ConsentBuilder.For(patient).Permitting(OtherDoctor).Build();
-        consent.Provision.Purpose.Clear();
+        consent.Provision!.Purpose.Clear();
 
         var response = await asPatient.CreateAsync(consent);
 
@@ -313,7 +313,7 @@ public sealed class RecordOwnershipTests(TestStore store) : StoreFixture(store)
 
     private async Task<Consent> FindConsentAsync(Patient patient, string idNatPs, bool asPatient)
     {
-        var client = asPatient ? Fhir.As(Tokens.Patient(patient.Identifier[0].Value)) : Fhir;
+        var client = asPatient ? Fhir.As(Tokens.Patient(patient.Identifier[0].Value!)) : Fhir;
         var bundle = await client.SearchBundleAsync("Consent", $"patient={patient.Id}");
         return bundle.Entry.Select(e => e.Resource).OfType<Consent>()
             .Single(c => c.Provision?.Type == Consent.ConsentProvisionType.Permit && c.Provision.Actor.Any(a => a.Reference?.Identifier?.Value == idNatPs));

@@ -169,7 +169,8 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
                             var staged = new StagedVersion[list.Count];
                             for (var i = 0; i < list.Count; i++)
                             {
-                                staged[i] = await store.StageVersionAsync(access, list[i], 1, BaseUrl, previous: null, token, checkAccess: false);
+                                staged[i] = await store.StageVersionAsync(access, list[i], 1, BaseUrl, previous: null, token,
+                                    decided: new WriteDecision(list[i] is Consent consent ? ResourceWriteRules.ConsentAudience(consent) : null));
                             }
 
                             Interlocked.Add(ref _stagingTicks, watch.Elapsed.Ticks);
