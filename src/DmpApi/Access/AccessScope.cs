@@ -17,7 +17,7 @@ namespace DmpApi.Access;
 /// </summary>
 public sealed class AccessScope(
     Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now,
-    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null) : IWriteGuard
+    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null) : IRecordAccess
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedRecords = new(StringComparer.Ordinal);
@@ -47,24 +47,14 @@ public sealed class AccessScope(
             throw PatientNotDeleted();
         }
 
-        string? audience = null;
-        if (intent.Proposed is Consent consent)
+        if (intent.Proposed is Consent consent && ResourceWriteRules.ConsentShapeProblem(consent) is { } problem)
         {
-            if (ResourceWriteRules.ConsentShapeProblem(consent) is { } problem)
-            {
-                throw FhirException.Unprocessable(problem, OperationOutcome.IssueType.Invalid);
-            }
-
-            audience = ResourceWriteRules.ConsentAudience(consent);
-        }
-        else if (intent.ResourceType == "Consent")
-        {
-            audience = intent.Current?.ConsentAudience;
+            throw FhirException.Unprocessable(problem, OperationOutcome.IssueType.Invalid);
         }
 
         if (intent.PatientId is not { } patientId)
         {
-            return new WriteDecision(audience);
+            return WriteDecision.Allowed;
         }
 
         if (intent.OpensRecord)
@@ -77,7 +67,7 @@ public sealed class AccessScope(
                     "A patient opens only their own record: the Patient must carry the INS of your token.");
             }
 
-            return new WriteDecision(audience);
+            return WriteDecision.Allowed;
         }
 
         var stored = intent.Stored;
@@ -120,8 +110,38 @@ public sealed class AccessScope(
             Invalidate(patientId);
         }
 
-        return new WriteDecision(audience);
+        return WriteDecision.Allowed;
     }
+
+    /// <inheritdoc/>
+    public async Task<bool> MaySeeAsync(ResourceRow deciding, StoredResource stored, CancellationToken ct) => deciding.ResourceType switch
+    {
+        // DMP-RULES §2 rules 5–8 (a deleted version shows as deleted).
+        "DocumentReference" => stored.IsDeleted || await CanSeeDocumentAsync(deciding, stored.Resource as DocumentReference, ct),
+        // DMP-RULES §3: a professional reads only the Consents that concern them; the column is kept across versions.
+        "Consent" => CanSeeConsent(deciding),
+        _ => true,
+    };
+
+    /// <inheritdoc/>
+    public void DescribeAccess(ResourceRow row, Resource resource)
+    {
+        switch (resource)
+        {
+            case DocumentReference document:
+                var labels = document.SecurityLabel.SelectMany(l => QualifiedCode.From(l)).ToHashSet();
+                row.IsMasked = labels.Contains(DmpCodes.Masked);
+                row.IsInvisibleToPatient = labels.Contains(DmpCodes.InvisibleToPatient);
+                break;
+            case Consent consent:
+                row.ConsentAudience = ResourceWriteRules.ConsentAudience(consent);
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Consent? OpeningPermit(string patientId, DateTime now) =>
+        Requester.Kind == RequesterKind.Professional && Requester.IdNatPs is { Length: > 0 } idNatPs ? ResourceWriteRules.OpeningPermit(patientId, idNatPs, now) : null;
 
     /// <summary>DMP-RULES §3: the record is closed by its holder, never destroyed (the purge ten years after closure aside).</summary>
     public static FhirException PatientNotDeleted() =>

@@ -154,4 +154,27 @@ public static class ResourceWriteRules
         var a = after.ToList();
         return a.Count == b.Count && a.Zip(b).All(pair => pair.First.IsExactly(pair.Second));
     }
+
+    /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
+    public static Hl7.Fhir.Model.Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new Consent
+    {
+        Status = Hl7.Fhir.Model.Consent.ConsentState.Active,
+        Scope = new CodeableConcept(DmpCodes.ConsentScopeSystem, DmpCodes.PatientPrivacyScope),
+        Category = [new CodeableConcept("http://loinc.org", "59284-0")],
+        Patient = new ResourceReference($"Patient/{patientId}"),
+        DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
+        Provision = new Hl7.Fhir.Model.Consent.provisionComponent
+        {
+            Type = Hl7.Fhir.Model.Consent.ConsentProvisionType.Permit,
+            Actor =
+            [
+                new Hl7.Fhir.Model.Consent.provisionActorComponent
+                {
+                    Role = new CodeableConcept(DmpCodes.ParticipationTypeSystem, DmpCodes.InformationRecipient),
+                    Reference = new ResourceReference { Identifier = new Identifier(DmpCodes.IdNatPsSystem, idNatPs) },
+                },
+            ],
+            Purpose = [new Coding(DmpCodes.ActReasonSystem, DmpCodes.Treatment)],
+        },
+    };
 }

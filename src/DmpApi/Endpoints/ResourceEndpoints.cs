@@ -86,7 +86,7 @@ public static class ResourceEndpoints
                 if (type == "Patient")
                 {
                     // DMP-RULES §3: refused to everyone (405), whether the record exists or not: close it instead.
-                    await ((IWriteGuard)http.GetAccessScope()).AuthorizeAsync(new WriteIntent(type, null, null, null, []), ct);
+                    await http.GetAccessScope().AuthorizeAsync(new WriteIntent(type, null, null, null, []), ct);
                 }
 
                 return await store.DeleteAsync(http.GetAccessScope(), type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id);

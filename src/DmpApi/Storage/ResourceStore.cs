@@ -1,5 +1,4 @@
 using System.Net;
-using DmpApi.Access;
 using DmpApi.Fhir;
 using DmpApi.Search;
 using Hl7.Fhir.Model;
@@ -38,11 +37,11 @@ public sealed class StoredResource
 }
 
 /// <summary>What a write adds beside the resource row, collected by the resource's rules and saved in the same transaction.</summary>
-public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string baseUrl, string resourceId)
+public sealed class PendingWrite(DmpDbContext db, IRecordAccess scope, string baseUrl, string resourceId)
 {
     public DmpDbContext Db { get; } = db;
     /// <summary>Who writes: the rules record the author from the token, not from the body (DMP-RULES §3).</summary>
-    public AccessScope Scope { get; } = scope;
+    public IRecordAccess Scope { get; } = scope;
     public string BaseUrl { get; } = baseUrl;
     public string ResourceId { get; } = resourceId;
     public List<BinaryRow> Binaries { get; } = [];
@@ -77,14 +76,14 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
     public DmpDbContext Db => db;
 
-    public async Task<StoredResource?> ReadAsync(AccessScope scope, string type, string id, CancellationToken ct)
+    public async Task<StoredResource?> ReadAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var row = await CurrentRowAsync(type, id, ct);
         return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
     }
 
-    public async Task<StoredResource?> ReadVersionAsync(AccessScope scope, string type, string id, int version, CancellationToken ct)
+    public async Task<StoredResource?> ReadVersionAsync(IRecordAccess scope, string type, string id, int version, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var row = await db.Resources.AsNoTracking()
@@ -102,7 +101,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return stored.IsDeleted || await MaySeeAsync(scope, deciding, ToStored(deciding), ct) ? stored : null;
     }
 
-    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessScope scope, string type, string id, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(IRecordAccess scope, string type, string id, int count, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var rows = await db.Resources.AsNoTracking()
@@ -121,11 +120,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return await MaySeeAsync(scope, current.Item1, current.Item2, ct) ? versions : [];
     }
 
-    public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct) =>
+    public async Task<StoredResource> CreateAsync(IRecordAccess scope, Resource resource, string baseUrl, CancellationToken ct) =>
         (await CreateAllAsync(scope, [resource], baseUrl, ct))[0];
 
     /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
-    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(AccessScope scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
     {
         var created = new List<StoredResource>(resources.Count);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -135,12 +134,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             var id = Guid.NewGuid().ToString("N");
             resource.Id = id;
             created.Add(await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct));
-            if (resource is Patient && scope.Requester.IdNatPs is { } idNatPs)
+            if (resource is Patient && scope.OpeningPermit(id, Now()) is { } permit)
             {
                 // DMP-RULES §3: the professional who opens a record, with the patient present, is authorised on it.
-                var permit = OpeningPermit(id, idNatPs, Now());
                 permit.Id = Guid.NewGuid().ToString("N");
-                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, decided: new WriteDecision(ConsentAudience: idNatPs));
+                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, decided: WriteDecision.Allowed);
             }
         }
 
@@ -153,7 +151,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return created;
     }
 
-    public async Task<StoredResource> UpdateAsync(AccessScope scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
+    public async Task<StoredResource> UpdateAsync(IRecordAccess scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -175,7 +173,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
-    public async Task<bool> DeleteAsync(AccessScope scope, string type, string id, CancellationToken ct)
+    public async Task<bool> DeleteAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -186,7 +184,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             return false;
         }
 
-        await ((IWriteGuard)scope).AuthorizeAsync(new WriteIntent(type, current.PatientId, null, current, []), ct);
+        await scope.AuthorizeAsync(new WriteIntent(type, current.PatientId, null, current, []), ct);
         if (current.IsDeleted)
         {
             return true;
@@ -211,7 +209,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return true;
     }
 
-    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
+    private async Task<StoredResource> WriteVersionAsync(IRecordAccess scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
     {
         var staged = await StageVersionAsync(scope, resource, version, baseUrl, previous, ct, decided);
         if (previous is not null)
@@ -251,7 +249,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     /// <see cref="IWriteGuard"/> (unless the caller passes the decision of the write this one follows from), the row with
     /// its access columns, its index rows, binaries and identities. Seeding saves many of these at once.
     /// </summary>
-    internal async Task<StagedVersion> StageVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
+    internal async Task<StagedVersion> StageVersionAsync(IRecordAccess scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
     {
         var type = resource.TypeName;
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
@@ -262,7 +260,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
         var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous };
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
-        var decision = decided ?? await ((IWriteGuard)scope).AuthorizeAsync(new WriteIntent(type, patientId, resource, previous, write.Replaced), ct);
+        _ = decided ?? await scope.AuthorizeAsync(new WriteIntent(type, patientId, resource, previous, write.Replaced), ct);
 
         if (patientId is not null && resource is Patient or Consent)
         {
@@ -275,13 +273,10 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             ResourceType = type, LogicalId = resource.Id, VersionId = version, IsCurrent = true, IsDeleted = false,
             LastUpdated = now, PatientId = patientId, Data = ResourceCompression.Compress(FhirWire.SerializeJson(resource)),
         };
-        if (resource is DocumentReference document)
+        if (resource is DocumentReference)
         {
-            var labels = document.SecurityLabel.SelectMany(l => Access.QualifiedCode.From(l)).ToHashSet();
             row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
             row.DepositedAt = previous is null ? now : previous.DepositedAt;
-            row.IsMasked = labels.Contains(Access.DmpCodes.Masked);
-            row.IsInvisibleToPatient = labels.Contains(Access.DmpCodes.InvisibleToPatient);
         }
         else if (resource is AllergyIntolerance)
         {
@@ -289,7 +284,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
         }
 
-        row.ConsentAudience = decision.ConsentAudience;
+        scope.DescribeAccess(row, resource);
 
         var index = indexer.Extract(resource, patientId);
         var indexRows = index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
@@ -305,7 +300,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     /// The replaced document becomes `superseded` in the replacement's transaction (DMP-RULES §3, IHE MHD); of two
     /// concurrent replacements of one document, the second finds it already superseded and fails whole.
     /// </summary>
-    private async Task SupersedeDocumentAsync(AccessScope scope, ResourceRow replaced, string baseUrl, CancellationToken ct)
+    private async Task SupersedeDocumentAsync(IRecordAccess scope, ResourceRow replaced, string baseUrl, CancellationToken ct)
     {
         var document = (DocumentReference)ToStored(replaced).Resource!;
         document.Status = DocumentReferenceStatus.Superseded;
@@ -365,43 +360,13 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     /// A row of a record is read under the record's decision (403 when denied); a row whose record no longer exists is
     /// found only as the Patient itself (so that its deletion answers 410).
     /// </summary>
-    private static async Task<bool> MayReadAsync(AccessScope scope, ResourceRow row, CancellationToken ct)
+    private static async Task<bool> MayReadAsync(IRecordAccess scope, ResourceRow row, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         return row.PatientId is not { } patientId || await scope.RequireReadAsync(patientId, ct) || row.ResourceType == "Patient";
     }
 
-    /// <summary>DMP-RULES §2 rules 5–8 on one stored version (documents only; a deleted version shows as deleted).</summary>
-    private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) => row.ResourceType switch
-    {
-        "DocumentReference" => stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct),
-        // DMP-RULES §3: a professional reads only the Consents that concern them; the column is kept across versions.
-        "Consent" => scope.CanSeeConsent(row),
-        _ => true,
-    };
-
-    /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
-    internal static Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new()
-    {
-        Status = Consent.ConsentState.Active,
-        Scope = new CodeableConcept(Access.DmpCodes.ConsentScopeSystem, Access.DmpCodes.PatientPrivacyScope),
-        Category = [new CodeableConcept("http://loinc.org", "59284-0")],
-        Patient = new ResourceReference($"Patient/{patientId}"),
-        DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
-        Provision = new Consent.provisionComponent
-        {
-            Type = Consent.ConsentProvisionType.Permit,
-            Actor =
-            [
-                new Consent.provisionActorComponent
-                {
-                    Role = new CodeableConcept(Access.DmpCodes.ParticipationTypeSystem, Access.DmpCodes.InformationRecipient),
-                    Reference = new ResourceReference { Identifier = new Identifier(Access.DmpCodes.IdNatPsSystem, idNatPs) },
-                },
-            ],
-            Purpose = [new Coding(Access.DmpCodes.ActReasonSystem, Access.DmpCodes.Treatment)],
-        },
-    };
+    private static Task<bool> MaySeeAsync(IRecordAccess scope, ResourceRow row, StoredResource stored, CancellationToken ct) => scope.MaySeeAsync(row, stored, ct);
 
     private Task<ResourceRow?> LastLiveVersionAsync(string type, string id, CancellationToken ct) =>
         db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && !r.IsDeleted).OrderByDescending(r => r.VersionId).FirstOrDefaultAsync(ct);

@@ -1,3 +1,4 @@
+using DmpApi.Auth;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Storage;
@@ -19,9 +20,8 @@ public sealed record WriteIntent(string ResourceType, string? PatientId, Resourc
     public bool OpensRecord => Current is null && Proposed is Patient;
 }
 
-/// <summary>What the guard settled besides allowing the write: access columns the row carries (DESIGN §5).</summary>
-/// <param name="ConsentAudience">For a Consent: who, besides the patient, may read it (see <see cref="ResourceRow.ConsentAudience"/>).</param>
-public sealed record WriteDecision(string? ConsentAudience = null)
+/// <summary>The guard's answer when it allows a write (a refusal is thrown); passed by callers whose write follows from one already allowed.</summary>
+public sealed record WriteDecision
 {
     public static readonly WriteDecision Allowed = new();
 }
@@ -37,4 +37,28 @@ public interface IWriteGuard
     bool WriteDecided { get; }
 
     Task<WriteDecision> AuthorizeAsync(WriteIntent intent, CancellationToken ct);
+}
+
+/// <summary>
+/// The requester's access to records, as the store needs it (DESIGN §2): defined here so that the store knows no access
+/// rule, implemented by Access (<c>AccessScope</c>). Every read and write method of the store takes one first.
+/// </summary>
+public interface IRecordAccess : IWriteGuard
+{
+    Requester Requester { get; }
+
+    /// <summary>403 when the record is denied to the requester; false when no such record exists.</summary>
+    Task<bool> RequireReadAsync(string patientId, CancellationToken ct);
+
+    /// <summary>Whether the requester sees a resource, judged on its deciding version (the current one, or the last before its deletion).</summary>
+    Task<bool> MaySeeAsync(ResourceRow deciding, StoredResource stored, CancellationToken ct);
+
+    /// <summary>Fills the access columns of a row that follow from the resource's content (DESIGN §5): a document's labels, a Consent's audience.</summary>
+    void DescribeAccess(ResourceRow row, Resource resource);
+
+    /// <summary>The permit the requester receives by opening a record with the patient present (DMP-RULES §3); null for the patient.</summary>
+    Consent? OpeningPermit(string patientId, DateTime now);
+
+    /// <summary>Forgets what was read of a record whose Patient or Consents this request changes.</summary>
+    void Invalidate(string patientId);
 }
