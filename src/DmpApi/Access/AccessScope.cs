@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Net;
 using DmpApi.Auth;
 using DmpApi.Fhir;
@@ -16,7 +17,7 @@ namespace DmpApi.Access;
 /// </summary>
 public sealed class AccessScope(
     Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now,
-    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null)
+    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null) : IRecordAccess
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedRecords = new(StringComparer.Ordinal);
@@ -27,6 +28,125 @@ public sealed class AccessScope(
 
     /// <summary>Whether this request asked for an access decision: every read endpoint must (DESIGN §2; checked by a structural test).</summary>
     public bool Consulted { get; private set; }
+
+    /// <inheritdoc/>
+    public bool WriteDecided { get; private set; }
+
+    /// <summary>
+    /// The write door (DMP-RULES §3), asked by the store before it writes anything: the shape a DMP server can apply
+    /// (422), the record-level decision (403), then the rules of the type (who changes what, 403; a Patient is never
+    /// deleted, 405).
+    /// </summary>
+    public async Task<WriteDecision> AuthorizeAsync(WriteIntent intent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        WriteDecided = true;
+        Consulted = true;
+        if (intent.ResourceType == "Patient" && intent.Proposed is null)
+        {
+            throw PatientNotDeleted();
+        }
+
+        if (intent.Proposed is Consent consent && ResourceWriteRules.ConsentShapeProblem(consent) is { } problem)
+        {
+            throw FhirException.Unprocessable(problem, OperationOutcome.IssueType.Invalid);
+        }
+
+        if (intent.PatientId is not { } patientId)
+        {
+            return WriteDecision.Allowed;
+        }
+
+        if (intent.OpensRecord)
+        {
+            // The patient opens their own record; a professional opens one with the patient present.
+            if (Requester.Kind == RequesterKind.Patient
+                && !((Patient)intent.Proposed!).Identifier.Any(i => i.Value is { } v && DmpApi.Patients.Ins.Normalize(v) == DmpApi.Patients.Ins.Normalize(Requester.Ins ?? string.Empty)))
+            {
+                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                    "A patient opens only their own record: the Patient must carry the INS of your token.");
+            }
+
+            return WriteDecision.Allowed;
+        }
+
+        var stored = intent.Stored;
+        var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
+        var reopens = Requester.Kind == RequesterKind.Patient && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
+        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance;
+        await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
+
+        var refusal = intent.ResourceType switch
+        {
+            "Consent" => ResourceWriteRules.Consent(Requester, stored as Consent, intent.Proposed as Consent),
+            "Patient" when stored is Patient before && intent.Proposed is Patient after => ResourceWriteRules.Patient(Requester, before, after),
+            "AllergyIntolerance" when intent.Current is { } row => ResourceWriteRules.Allergy(Requester, row.DepositorIdNatPs),
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, refusal);
+        }
+
+        if (intent.ResourceType == "DocumentReference")
+        {
+            if (intent.Current is { } current && intent.Proposed is DocumentReference changed && stored is DocumentReference before)
+            {
+                DocumentWriteRules.Check(before, changed, current, Requester);
+            }
+            else if (intent.Current is { } deleted && intent.Proposed is null)
+            {
+                DocumentWriteRules.CheckDelete(Requester, deleted);
+            }
+
+            foreach (var replaced in intent.Replaced)
+            {
+                DocumentWriteRules.CheckReplacement(Requester, replaced);
+            }
+        }
+
+        if (intent.ResourceType is "Patient" or "Consent")
+        {
+            Invalidate(patientId);
+        }
+
+        return WriteDecision.Allowed;
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> MaySeeAsync(ResourceRow deciding, StoredResource stored, CancellationToken ct) => deciding.ResourceType switch
+    {
+        // DMP-RULES §2 rules 5–8 (a deleted version shows as deleted).
+        "DocumentReference" => stored.IsDeleted || await CanSeeDocumentAsync(deciding, stored.Resource as DocumentReference, ct),
+        // DMP-RULES §3: a professional reads only the Consents that concern them; the column is kept across versions.
+        "Consent" => CanSeeConsent(deciding),
+        _ => true,
+    };
+
+    /// <inheritdoc/>
+    public void DescribeAccess(ResourceRow row, Resource resource)
+    {
+        switch (resource)
+        {
+            case DocumentReference document:
+                var labels = document.SecurityLabel.SelectMany(l => QualifiedCode.From(l)).ToHashSet();
+                row.IsMasked = labels.Contains(DmpCodes.Masked);
+                row.IsInvisibleToPatient = labels.Contains(DmpCodes.InvisibleToPatient);
+                break;
+            case Consent consent:
+                row.ConsentAudience = ResourceWriteRules.ConsentAudience(consent);
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Consent? OpeningPermit(string patientId, DateTime now) =>
+        Requester.Kind == RequesterKind.Professional && Requester.IdNatPs is { Length: > 0 } idNatPs ? ResourceWriteRules.OpeningPermit(patientId, idNatPs, now) : null;
+
+    /// <summary>DMP-RULES §3: the record is closed by its holder, never destroyed (the purge ten years after closure aside).</summary>
+    public static FhirException PatientNotDeleted() =>
+        new(HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported,
+            "A DMP record is never deleted: close the record instead (the patient sets Patient.active = false); it is purged ten years after closure.");
 
     /// <summary>The read decision on a record (DMP-RULES §2 rules 1–4, 8); null when no such record exists.</summary>
     public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct)
@@ -60,12 +180,12 @@ public sealed class AccessScope(
     /// permit naming only themselves) needs rules 1–2 only, as does the author of an earlier document of the record
     /// adding a document or an allergy (CSP R1111-46/47: feeding cannot be refused once authorised).
     /// </summary>
-    public async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct)
+    private async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct, bool reopensRecord = false)
     {
         Consulted = true;
         var record = await DirectivesAsync(patientId, ct)
             ?? throw FhirException.Unprocessable($"Patient/{patientId} is not an open record.", OperationOutcome.IssueType.NotFound);
-        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now);
+        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now, reopensRecord);
         if (!decision.IsAllowed && feedsRecord && !declaresOwnPermit && Requester.IdNatPs is { Length: > 0 } idNatPs
             && await db.Resources.AnyAsync(r => r.PatientId == patientId && r.ResourceType == "DocumentReference" && r.IsCurrent && !r.IsDeleted
                 && r.DepositorIdNatPs == idNatPs, ct))
@@ -124,6 +244,25 @@ public sealed class AccessScope(
         var deposited = new DateTimeOffset(DateTime.SpecifyKind(row.DepositedAt ?? row.LastUpdated, DateTimeKind.Utc));
         return filter.Matches(DocumentFacts.From(document, row.DepositorIdNatPs, deposited));
     }
+
+    /// <summary>
+    /// DMP-RULES §3: the Consents a requester reads in a record they may read: the patient all of them, a professional
+    /// those naming them and the record-wide oppositions (deny without actor), in every version.
+    /// </summary>
+    public Expression<Func<ResourceRow, bool>> ConsentPredicate()
+    {
+        if (Requester.Kind == RequesterKind.Patient)
+        {
+            return _ => true;
+        }
+
+        var idNatPs = Requester.IdNatPs ?? string.Empty;
+        return r => r.ConsentAudience == idNatPs || r.ConsentAudience == ResourceWriteRules.EveryProfessional;
+    }
+
+    /// <summary>The in-memory form of <see cref="ConsentPredicate"/>, for one row already read.</summary>
+    public bool CanSeeConsent(ResourceRow row) =>
+        Requester.Kind == RequesterKind.Patient || (row.ConsentAudience is { } audience && (audience == Requester.IdNatPs || audience == ResourceWriteRules.EveryProfessional));
 
     /// <summary>
     /// The record a patient reads as their own (traces, notifications: DMP-RULES §4), found by the INS of their token;

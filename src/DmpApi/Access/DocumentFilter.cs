@@ -7,7 +7,10 @@ namespace DmpApi.Access;
 /// </summary>
 /// <param name="Types">Rule 5: the readable document types (see <see cref="DocumentTypeFilter"/>).</param>
 /// <param name="SeesMaskedDocuments">Rule 6: the patient and the médecins traitants see every MASQUE_PS document.</param>
-/// <param name="MaskedDocumentsAuthor">Rule 6: a professional still sees the MASQUE_PS documents whose recorded author is this idNatPs.</param>
+/// <param name="Author">
+/// The requester's idNatPs: the author always sees their own deposit (CSP R1111-49), masked (rule 6) or of a type their
+/// profession's matrix row does not list (rule 5).
+/// </param>
 /// <param name="InvisibleToPatientHiddenAfter">
 /// Rule 7: INVISIBLE_PATIENT documents deposited after this instant are hidden; null when the label hides nothing
 /// from this requester (professionals).
@@ -15,7 +18,7 @@ namespace DmpApi.Access;
 public sealed record DocumentFilter(
     DocumentTypeFilter Types,
     bool SeesMaskedDocuments,
-    string? MaskedDocumentsAuthor,
+    string? Author,
     DateTimeOffset? InvisibleToPatientHiddenAfter)
 {
     /// <summary>For a denied decision: no document at all (hidden and absent look the same).</summary>
@@ -24,8 +27,9 @@ public sealed record DocumentFilter(
     public bool Matches(DocumentFacts document)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return Types.Permits(document.Types)
-            && (!document.IsMasked || SeesMaskedDocuments || (MaskedDocumentsAuthor is not null && document.AuthorIdNatPs == MaskedDocumentsAuthor))
+        var ownDeposit = Author is not null && document.AuthorIdNatPs == Author;
+        return (ownDeposit || Types.Permits(document.Types))
+            && (!document.IsMasked || SeesMaskedDocuments || (Author is not null && document.AuthorIdNatPs == Author))
             && (!document.IsInvisibleToPatient || InvisibleToPatientHiddenAfter is null || document.Deposited <= InvisibleToPatientHiddenAfter);
     }
 }

@@ -18,22 +18,30 @@ public static class DocumentPredicates
         // Rule 5: the habilitation matrix. A document needs a type in a matrix system, and every such type readable.
         var systems = filter.Types.Systems.ToList();
         var listed = filter.Types.Types.Select(t => t.System + "|" + t.Code).ToList();
+        Expression<Func<ResourceRow, bool>>? typeReadable = null;
         switch (filter.Types.Scope)
         {
             case DocumentTypeScope.AllExcept:
-                parts.Add(r => db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!))
-                    && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && listed.Contains(t.System + "|" + t.Code)));
+                typeReadable = r => db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!))
+                    && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && listed.Contains(t.System + "|" + t.Code));
                 break;
             case DocumentTypeScope.Only:
-                parts.Add(r => db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!))
-                    && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!) && !listed.Contains(t.System + "|" + t.Code)));
+                typeReadable = r => db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!))
+                    && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "type" && systems.Contains(t.System!) && !listed.Contains(t.System + "|" + t.Code));
                 break;
+        }
+
+        // CSP R1111-49: the author sees their own deposit whatever the matrix row of their profession.
+        if (typeReadable is not null)
+        {
+            var author = filter.Author;
+            parts.Add(author is null ? typeReadable : Predicates.Or([r => r.DepositorIdNatPs == author, typeReadable]));
         }
 
         // Rule 6: MASQUE_PS only for the patient, the médecins traitants and the document's depositor.
         if (!filter.SeesMaskedDocuments)
         {
-            var author = filter.MaskedDocumentsAuthor;
+            var author = filter.Author;
             parts.Add(author is null ? r => !r.IsMasked : r => !r.IsMasked || r.DepositorIdNatPs == author);
         }
 

@@ -27,7 +27,7 @@ public sealed class DocumentVisibility(HabilitationMatrix matrix)
             (RequesterKind.Patient, AccessMode.Patient) => new DocumentFilter(
                 DocumentTypeFilter.Any,
                 SeesMaskedDocuments: true,
-                MaskedDocumentsAuthor: null,
+                Author: null,
                 InvisibleToPatientHiddenAfter: now.ToUniversalTime().AddMonths(-InvisibleToPatientMonths)),
 
             // Rules 5–6: the matrix row of the profession; MASQUE_PS only for the médecins traitants and the document's
@@ -35,7 +35,7 @@ public sealed class DocumentVisibility(HabilitationMatrix matrix)
             (RequesterKind.Professional, not AccessMode.Patient) when requester.IdNatPs is { Length: > 0 } idNatPs => new DocumentFilter(
                 matrix.ReadableTypes(requester.Profession),
                 SeesMaskedDocuments: decision.IsTreatingDoctor,
-                MaskedDocumentsAuthor: idNatPs,
+                Author: idNatPs,
                 InvisibleToPatientHiddenAfter: null),
 
             // A decision that does not fit its requester shows nothing rather than guessing.

@@ -71,7 +71,8 @@ public static class RecordAccessRules
     /// permit, being the author of an earlier document of this record, which still has to pass rules 1–2.
     /// </summary>
     /// <param name="authoredEarlierDocument">The requester's idNatPs is the recorded author of a document already in this record.</param>
-    public static AccessDecision DecideWrite(Requester requester, RecordDirectives record, bool authoredEarlierDocument, DateTimeOffset now)
+    /// <param name="reopensRecord">The write is the holder's reopening of their closed record (DMP-RULES §3), which a closed record accepts.</param>
+    public static AccessDecision DecideWrite(Requester requester, RecordDirectives record, bool authoredEarlierDocument, DateTimeOffset now, bool reopensRecord = false)
     {
         ArgumentNullException.ThrowIfNull(requester);
         ArgumentNullException.ThrowIfNull(record);
@@ -84,7 +85,7 @@ public static class RecordAccessRules
             }
 
             // A closed record is not fed (DMP-RULES §2 rule 1); the patient reopens it first.
-            return record.IsClosed
+            return record.IsClosed && !reopensRecord
                 ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "Your DMP is closed: reopen it (Patient.active = true) before adding to it.")
                 : AccessDecision.Allow(AccessMode.Patient);
         }

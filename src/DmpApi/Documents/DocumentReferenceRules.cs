@@ -19,11 +19,18 @@ internal sealed class DocumentReferenceRules : IResourceRules
     {
         var document = (DocumentReference)resource;
         var patientId = await PatientReferences.ResolveAsync(write.Db, document.Subject, "DocumentReference.subject", cancellationToken);
-        if (write.Previous is { } previous)
+        if (write.Previous is not null)
         {
-            // A change of a deposited document: its content and author were settled at the deposit.
-            DocumentChanges.Check((DocumentReference)ResourceStore.ToStored(previous).Resource!, document, previous, write.Scope.Requester);
+            // A change of a deposited document: its content and author were settled at the deposit; what may change, and
+            // by whom, is decided in Access (DocumentWriteRules).
             return patientId;
+        }
+
+        // The habilitation matrix filters by type (DMP-RULES §2 rule 5): a document without one could be shown to no one but the patient.
+        if (document.Type?.Coding is not { Count: > 0 } || document.Type.Coding.All(c => string.IsNullOrEmpty(c?.Code)))
+        {
+            throw FhirException.Unprocessable("DocumentReference.type is required: a LOINC or TRE_A05 code (DMP-RULES §1), which the habilitation matrix reads.",
+                OperationOutcome.IssueType.Required);
         }
 
         RecordAuthor(document, write.Scope.Requester);

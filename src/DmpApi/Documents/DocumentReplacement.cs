@@ -39,12 +39,6 @@ public static class DocumentReplacement
                     OperationOutcome.IssueType.NotFound);
             }
 
-            if (!DocumentChanges.IsAuthor(write.Scope.Requester, row))
-            {
-                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                    $"Only the professional who deposited DocumentReference/{id} may replace it.");
-            }
-
             if (((DocumentReference)ResourceStore.ToStored(row).Resource!).Status == DocumentReferenceStatus.Superseded)
             {
                 throw AlreadyReplaced(id);

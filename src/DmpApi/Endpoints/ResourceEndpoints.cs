@@ -82,7 +82,15 @@ public static class ResourceEndpoints
             .WithName($"Update{type}").WithSummary($"Update a {type} (If-Match for optimistic locking)").RequireScope(type, FhirInteraction.Update);
 
         group.MapDelete("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
-                await store.DeleteAsync(http.GetAccessScope(), type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id))
+            {
+                if (type == "Patient")
+                {
+                    // DMP-RULES §3: refused to everyone (405), whether the record exists or not: close it instead.
+                    await http.GetAccessScope().AuthorizeAsync(new WriteIntent(type, null, null, null, []), ct);
+                }
+
+                return await store.DeleteAsync(http.GetAccessScope(), type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id);
+            })
             .WithName($"Delete{type}").WithSummary($"Delete a {type} (logical: history and traces stay; later reads answer 410)").RequireScope(type, FhirInteraction.Delete);
 
         return group;

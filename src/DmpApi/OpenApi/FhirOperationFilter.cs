@@ -84,7 +84,8 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "read";
                 responses.Fhir("200", $"The {type}", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
-                if (!route.IsAppendOnly)
+                // A Patient is never deleted (DMP-RULES §3: closed instead).
+                if (!route.IsAppendOnly && type != "Patient")
                 {
                     responses.Outcome("410", "The resource was deleted");
                 }
@@ -94,7 +95,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "vread";
                 responses.Fhir("200", $"The {type} version", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource or version (a resource hidden from this requester answers the same)");
-                responses.Outcome("410", "This version is the deletion");
+                if (type != "Patient")
+                {
+                    responses.Outcome("410", "This version is the deletion");
+                }
                 break;
             case FhirRouteKind.History:
                 operation.Description = $"Every version of a {type}, newest first.";
@@ -141,6 +145,11 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("400", "Not a transaction Bundle, or an entry that is not a POST of its resource type");
                 responses.Outcome("409", "A document the Bundle replaces was already replaced");
                 WriteErrors(responses);
+                break;
+            case FhirRouteKind.Delete when type == "Patient":
+                operation.Description = "Refused to everyone (DMP-RULES §3): a record is closed by its holder (Patient.active = false), never deleted.";
+                anchor = "delete";
+                responses.Outcome("405", "A record is never deleted: close the record instead");
                 break;
             case FhirRouteKind.Delete:
                 operation.Description = "Logical delete: history and traces stay; later reads answer 410 Gone.";

@@ -37,6 +37,7 @@ internal sealed class PatientRules : IResourceRules
         }
 
         write.Identities = identities;
+        RecordClosure.Apply(patient, write.Previous is { } previous ? ResourceStore.ToStored(previous).Resource as Patient : null, write.BaseUrl);
         return System.Threading.Tasks.Task.FromResult(write.ResourceId);
     }
 }

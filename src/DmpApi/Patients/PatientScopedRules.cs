@@ -8,8 +8,17 @@ internal sealed class AllergyIntoleranceRules : IResourceRules
 {
     public string ResourceType => "AllergyIntolerance";
 
-    public Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken) =>
-        PatientReferences.ResolveAsync(write.Db, ((AllergyIntolerance)resource).Patient, "AllergyIntolerance.patient", cancellationToken);
+    public Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
+    {
+        var allergy = (AllergyIntolerance)resource;
+        if (write.Previous is null && allergy.Recorder is null && write.Scope.Requester.IdNatPs is { } idNatPs)
+        {
+            // As a document's author (DMP-RULES §3): the recorder is the professional of the token; the store keeps it in a row column.
+            allergy.Recorder = new ResourceReference { Type = "Practitioner", Identifier = new Identifier(Documents.DocumentReferenceRules.IdNatPsSystem, idNatPs), Display = write.Scope.Requester.Name };
+        }
+
+        return PatientReferences.ResolveAsync(write.Db, allergy.Patient, "AllergyIntolerance.patient", cancellationToken);
+    }
 }
 
 /// <summary>Consent.patient: a consent decision belongs to one record (IHE PCF).</summary>

@@ -28,7 +28,7 @@ public sealed class SearchEngine(DmpDbContext db)
             visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
         }
 
-        var reach = new Reach(records, Predicates.Or(visible));
+        var reach = new Reach(records, Predicates.Or(visible), scope.ConsentPredicate());
         var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
@@ -76,13 +76,18 @@ public sealed class SearchEngine(DmpDbContext db)
     }
 
     /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
-    private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument)
+    private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent)
     {
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
             var records = Records;
             rows = rows.Where(r => r.PatientId != null && records.Contains(r.PatientId));
-            return type == "DocumentReference" ? rows.Where(VisibleDocument) : rows;
+            return type switch
+            {
+                "DocumentReference" => rows.Where(VisibleDocument),
+                "Consent" => rows.Where(VisibleConsent),
+                _ => rows,
+            };
         }
     }
 

@@ -29,6 +29,12 @@ public sealed class ResourceRow
 
     /// <summary>INVISIBLE_PATIENT on this version (CSP R1111-53).</summary>
     public bool IsInvisibleToPatient { get; set; }
+
+    /// <summary>
+    /// Access column of a Consent, kept across versions: the idNatPs of the professional it names, or <c>*</c> for a
+    /// record-wide opposition. A professional reads only the Consents that concern them (DMP-RULES §3); null: none does.
+    /// </summary>
+    public string? ConsentAudience { get; set; }
 }
 
 /// <summary>Search index rows share this shape: which resource version, which parameter.</summary>

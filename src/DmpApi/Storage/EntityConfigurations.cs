@@ -13,6 +13,7 @@ internal sealed class ResourceRowConfiguration : IEntityTypeConfiguration<Resour
         b.Property(r => r.LogicalId).HasMaxLength(64);
         b.Property(r => r.PatientId).HasMaxLength(64);
         b.Property(r => r.DepositorIdNatPs).HasMaxLength(64);
+        b.Property(r => r.ConsentAudience).HasMaxLength(64);
         b.HasIndex(r => new { r.ResourceType, r.LogicalId, r.VersionId }).IsUnique();
         // Serves type-level searches of one patient's record, newest first.
         b.HasIndex(r => new { r.PatientId, r.ResourceType, r.IsCurrent, r.LastUpdated });

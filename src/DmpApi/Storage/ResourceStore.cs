@@ -1,5 +1,4 @@
 using System.Net;
-using DmpApi.Access;
 using DmpApi.Fhir;
 using DmpApi.Search;
 using Hl7.Fhir.Model;
@@ -38,11 +37,11 @@ public sealed class StoredResource
 }
 
 /// <summary>What a write adds beside the resource row, collected by the resource's rules and saved in the same transaction.</summary>
-public sealed class PendingWrite(DmpDbContext db, AccessScope scope, string baseUrl, string resourceId)
+public sealed class PendingWrite(DmpDbContext db, IRecordAccess scope, string baseUrl, string resourceId)
 {
     public DmpDbContext Db { get; } = db;
     /// <summary>Who writes: the rules record the author from the token, not from the body (DMP-RULES §3).</summary>
-    public AccessScope Scope { get; } = scope;
+    public IRecordAccess Scope { get; } = scope;
     public string BaseUrl { get; } = baseUrl;
     public string ResourceId { get; } = resourceId;
     public List<BinaryRow> Binaries { get; } = [];
@@ -77,23 +76,32 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
     public DmpDbContext Db => db;
 
-    public async Task<StoredResource?> ReadAsync(AccessScope scope, string type, string id, CancellationToken ct)
+    public async Task<StoredResource?> ReadAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var row = await CurrentRowAsync(type, id, ct);
         return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
     }
 
-    public async Task<StoredResource?> ReadVersionAsync(AccessScope scope, string type, string id, int version, CancellationToken ct)
+    public async Task<StoredResource?> ReadVersionAsync(IRecordAccess scope, string type, string id, int version, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var row = await db.Resources.AsNoTracking()
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version)
             .FirstOrDefaultAsync(ct);
-        return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
+        if (row is null || !await MayReadAsync(scope, row, ct))
+        {
+            return null;
+        }
+
+        // Visibility is decided on the resource's current state and applies to all its versions: a document masked after
+        // its deposit is hidden in its first version too (issue 11, finding 7). A deleted one answers from its last version.
+        var deciding = row.IsCurrent && !row.IsDeleted ? row : await LastLiveVersionAsync(type, id, ct) ?? row;
+        var stored = ToStored(row);
+        return stored.IsDeleted || await MaySeeAsync(scope, deciding, ToStored(deciding), ct) ? stored : null;
     }
 
-    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessScope scope, string type, string id, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(IRecordAccess scope, string type, string id, int count, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var rows = await db.Resources.AsNoTracking()
@@ -112,11 +120,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return await MaySeeAsync(scope, current.Item1, current.Item2, ct) ? versions : [];
     }
 
-    public async Task<StoredResource> CreateAsync(AccessScope scope, Resource resource, string baseUrl, CancellationToken ct) =>
+    public async Task<StoredResource> CreateAsync(IRecordAccess scope, Resource resource, string baseUrl, CancellationToken ct) =>
         (await CreateAllAsync(scope, [resource], baseUrl, ct))[0];
 
     /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
-    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(AccessScope scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
     {
         var created = new List<StoredResource>(resources.Count);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -126,12 +134,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             var id = Guid.NewGuid().ToString("N");
             resource.Id = id;
             created.Add(await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct));
-            if (resource is Patient && scope.Requester.IdNatPs is { } idNatPs)
+            if (resource is Patient && scope.OpeningPermit(id, Now()) is { } permit)
             {
                 // DMP-RULES §3: the professional who opens a record, with the patient present, is authorised on it.
-                var permit = OpeningPermit(id, idNatPs, Now());
                 permit.Id = Guid.NewGuid().ToString("N");
-                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, checkAccess: false);
+                await WriteVersionAsync(scope, permit, 1, baseUrl, previous: null, ct, decided: WriteDecision.Allowed);
             }
         }
 
@@ -144,7 +151,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         return created;
     }
 
-    public async Task<StoredResource> UpdateAsync(AccessScope scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
+    public async Task<StoredResource> UpdateAsync(IRecordAccess scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -166,7 +173,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
-    public async Task<bool> DeleteAsync(AccessScope scope, string type, string id, CancellationToken ct)
+    public async Task<bool> DeleteAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -177,12 +184,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             return false;
         }
 
-        RequireAuthorOfDocument(scope, current);
-        if (current.PatientId is { } patientId)
-        {
-            await scope.RequireWriteAsync(patientId, declaresOwnPermit: false, feedsRecord: false, ct);
-        }
-
+        await scope.AuthorizeAsync(new WriteIntent(type, current.PatientId, null, current, []), ct);
         if (current.IsDeleted)
         {
             return true;
@@ -199,21 +201,17 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             ResourceType = type, LogicalId = id, VersionId = current.VersionId + 1, IsCurrent = true, IsDeleted = true,
             LastUpdated = Now(), PatientId = current.PatientId, Data = [],
             DepositorIdNatPs = current.DepositorIdNatPs, DepositedAt = current.DepositedAt, IsMasked = current.IsMasked, IsInvisibleToPatient = current.IsInvisibleToPatient,
+            ConsentAudience = current.ConsentAudience,
         });
-        if (type == "Patient")
-        {
-            // The INS is freed with the record, so that the patient can open a new one.
-            await db.PatientIdentities.Where(p => p.PatientId == id).ExecuteDeleteAsync(ct);
-        }
 
         await SaveAsync(type, id, current.VersionId, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
 
-    private async Task<StoredResource> WriteVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
+    private async Task<StoredResource> WriteVersionAsync(IRecordAccess scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
     {
-        var staged = await StageVersionAsync(scope, resource, version, baseUrl, previous, ct, checkAccess);
+        var staged = await StageVersionAsync(scope, resource, version, baseUrl, previous, ct, decided);
         if (previous is not null)
         {
             if (previous.PatientId != staged.Row.PatientId)
@@ -247,10 +245,11 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     }
 
     /// <summary>
-    /// Everything a version writes, built but not yet saved: the resource's rules applied (and the write access checked),
-    /// the row with its access columns, its index rows, binaries and identities. Seeding saves many of these at once.
+    /// Everything a version writes, built but not yet saved: the resource's rules applied, the write decided by the
+    /// <see cref="IWriteGuard"/> (unless the caller passes the decision of the write this one follows from), the row with
+    /// its access columns, its index rows, binaries and identities. Seeding saves many of these at once.
     /// </summary>
-    internal async Task<StagedVersion> StageVersionAsync(AccessScope scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, bool checkAccess = true)
+    internal async Task<StagedVersion> StageVersionAsync(IRecordAccess scope, Resource resource, int version, string baseUrl, ResourceRow? previous, CancellationToken ct, WriteDecision? decided = null)
     {
         var type = resource.TypeName;
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
@@ -261,10 +260,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
 
         var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous };
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
-        if (checkAccess && patientId is not null)
-        {
-            await RequireWriteAsync(scope, resource, patientId, opensRecord: previous is null && resource is Patient, ct);
-        }
+        _ = decided ?? await scope.AuthorizeAsync(new WriteIntent(type, patientId, resource, previous, write.Replaced), ct);
 
         if (patientId is not null && resource is Patient or Consent)
         {
@@ -277,14 +273,18 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             ResourceType = type, LogicalId = resource.Id, VersionId = version, IsCurrent = true, IsDeleted = false,
             LastUpdated = now, PatientId = patientId, Data = ResourceCompression.Compress(FhirWire.SerializeJson(resource)),
         };
-        if (resource is DocumentReference document)
+        if (resource is DocumentReference)
         {
-            var labels = document.SecurityLabel.SelectMany(l => Access.QualifiedCode.From(l)).ToHashSet();
             row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
             row.DepositedAt = previous is null ? now : previous.DepositedAt;
-            row.IsMasked = labels.Contains(Access.DmpCodes.Masked);
-            row.IsInvisibleToPatient = labels.Contains(Access.DmpCodes.InvisibleToPatient);
         }
+        else if (resource is AllergyIntolerance)
+        {
+            // Its recorder, from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
+            row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
+        }
+
+        scope.DescribeAccess(row, resource);
 
         var index = indexer.Extract(resource, patientId);
         var indexRows = index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
@@ -300,13 +300,13 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     /// The replaced document becomes `superseded` in the replacement's transaction (DMP-RULES §3, IHE MHD); of two
     /// concurrent replacements of one document, the second finds it already superseded and fails whole.
     /// </summary>
-    private async Task SupersedeDocumentAsync(AccessScope scope, ResourceRow replaced, string baseUrl, CancellationToken ct)
+    private async Task SupersedeDocumentAsync(IRecordAccess scope, ResourceRow replaced, string baseUrl, CancellationToken ct)
     {
         var document = (DocumentReference)ToStored(replaced).Resource!;
         document.Status = DocumentReferenceStatus.Superseded;
         try
         {
-            await WriteVersionAsync(scope, document, replaced.VersionId + 1, baseUrl, replaced, ct, checkAccess: false);
+            await WriteVersionAsync(scope, document, replaced.VersionId + 1, baseUrl, replaced, ct, decided: WriteDecision.Allowed);
         }
         catch (FhirException e) when (e.Status == HttpStatusCode.PreconditionFailed)
         {
@@ -360,81 +360,16 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
     /// A row of a record is read under the record's decision (403 when denied); a row whose record no longer exists is
     /// found only as the Patient itself (so that its deletion answers 410).
     /// </summary>
-    private static async Task<bool> MayReadAsync(AccessScope scope, ResourceRow row, CancellationToken ct)
+    private static async Task<bool> MayReadAsync(IRecordAccess scope, ResourceRow row, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         return row.PatientId is not { } patientId || await scope.RequireReadAsync(patientId, ct) || row.ResourceType == "Patient";
     }
 
-    /// <summary>DMP-RULES §2 rules 5–8 on one stored version (documents only; a deleted version shows as deleted).</summary>
-    private static async Task<bool> MaySeeAsync(AccessScope scope, ResourceRow row, StoredResource stored, CancellationToken ct) =>
-        row.ResourceType != "DocumentReference" || stored.IsDeleted || await scope.CanSeeDocumentAsync(row, stored.Resource as DocumentReference, ct);
+    private static Task<bool> MaySeeAsync(IRecordAccess scope, ResourceRow row, StoredResource stored, CancellationToken ct) => scope.MaySeeAsync(row, stored, ct);
 
-    /// <summary>DMP-RULES §3: only a document's author deletes it (the patient masks it instead).</summary>
-    private static void RequireAuthorOfDocument(AccessScope scope, ResourceRow current)
-    {
-        if (current.ResourceType == "DocumentReference" && !Documents.DocumentChanges.IsAuthor(scope.Requester, current))
-        {
-            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "Only the author of this document may delete it; the patient may mask it (MASQUE_PS) instead.");
-        }
-    }
-
-    /// <summary>DMP-RULES §3: who may open a record, and who may add to or change one.</summary>
-    private static async Task RequireWriteAsync(AccessScope scope, Resource resource, string patientId, bool opensRecord, CancellationToken ct)
-    {
-        var requester = scope.Requester;
-        if (opensRecord)
-        {
-            // The patient opens their own record; a professional opens one with the patient present.
-            if (requester.Kind == Auth.RequesterKind.Patient
-                && !((Patient)resource).Identifier.Any(i => i.Value is { } v && Patients.Ins.Normalize(v) == Patients.Ins.Normalize(requester.Ins ?? string.Empty)))
-            {
-                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                    "A patient opens only their own record: the Patient must carry the INS of your token.");
-            }
-
-            return;
-        }
-
-        var declaresOwnPermit = resource is Consent consent && requester.IdNatPs is { } idNatPs && Access.ConsentDirectives.Read(consent).Directives is { Count: > 0 } directives
-            && directives.All(d => d.Kind == Access.ConsentDirectiveKind.Permit && d.IdNatPs == idNatPs);
-        if (requester.Kind == Auth.RequesterKind.Professional && resource is Consent && !declaresOwnPermit)
-        {
-            // DMP-RULES §3: a professional records only their own permit (declaring the patient's agreement).
-            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
-                "A professional may only record a permit Consent naming themselves (the patient's agreement); other consent decisions are the patient's.");
-        }
-
-        await scope.RequireWriteAsync(patientId, declaresOwnPermit, feedsRecord: resource is DocumentReference or AllergyIntolerance, ct);
-        if (resource is Patient or Consent)
-        {
-            scope.Invalidate(patientId);
-        }
-    }
-
-    /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
-    internal static Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new()
-    {
-        Status = Consent.ConsentState.Active,
-        Scope = new CodeableConcept(Access.DmpCodes.ConsentScopeSystem, Access.DmpCodes.PatientPrivacyScope),
-        Category = [new CodeableConcept("http://loinc.org", "59284-0")],
-        Patient = new ResourceReference($"Patient/{patientId}"),
-        DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
-        Provision = new Consent.provisionComponent
-        {
-            Type = Consent.ConsentProvisionType.Permit,
-            Actor =
-            [
-                new Consent.provisionActorComponent
-                {
-                    Role = new CodeableConcept(Access.DmpCodes.ParticipationTypeSystem, Access.DmpCodes.InformationRecipient),
-                    Reference = new ResourceReference { Identifier = new Identifier(Access.DmpCodes.IdNatPsSystem, idNatPs) },
-                },
-            ],
-            Purpose = [new Coding(Access.DmpCodes.ActReasonSystem, Access.DmpCodes.Treatment)],
-        },
-    };
+    private Task<ResourceRow?> LastLiveVersionAsync(string type, string id, CancellationToken ct) =>
+        db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && !r.IsDeleted).OrderByDescending(r => r.VersionId).FirstOrDefaultAsync(ct);
 
     /// <summary>Compiled once: the read by id is the hottest query, and translating its expression tree on each call cost more than running it.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>>> CurrentRowQuery =

@@ -95,6 +95,8 @@ internal static class Probes
                 await Records.CreateAsync(seeded, Records.Replacement(seeded));
                 return (await HappyAsync(op, seeded)) with { Content = Records.Body(Records.Replacement(seeded)) };
             },
+            // DMP-RULES §3: a record is closed, never deleted.
+            (Interaction.Delete, "405") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
             (Interaction.Patch, "400") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("{\"op\":\"replace\"}") }, // not an array
             (Interaction.Patch, "413") => async _ =>

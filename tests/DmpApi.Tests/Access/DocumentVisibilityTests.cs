@@ -43,7 +43,11 @@ public sealed class DocumentVisibilityTests
 
     [Test]
     public void Unknown_profession_sees_no_document() =>
-        Assert.That(Sees(Professional(OtherId, "99", DmpCodes.BreakTheGlass), new RecordBuilder(), DocumentBuilder.Loinc("11488-4")), Is.False);
+        Assert.That(Sees(Professional(OtherId, "99", DmpCodes.BreakTheGlass), new RecordBuilder(), DocumentBuilder.Loinc("11488-4").AuthoredBy(DoctorId)), Is.False);
+
+    [Test]
+    public void Author_sees_their_own_deposit_of_a_type_their_profession_does_not_read() =>
+        Assert.That(Sees(Pharmacist(), Permitting(PharmacistId), DocumentBuilder.TreA05("EXPPAT_3").AuthoredBy(PharmacistId)), Is.True);
 
     // Rule 6: MASQUE_PS.
 
@@ -157,7 +161,7 @@ public sealed class DocumentVisibilityTests
         Assert.That(filter.Types.Scope, Is.EqualTo(DocumentTypeScope.AllExcept));
         Assert.That(filter.Types.Types, Does.Contain(new QualifiedCode(DmpCodes.TreA05System, "EXPPAT_3")));
         Assert.That(filter.SeesMaskedDocuments, Is.False);
-        Assert.That(filter.MaskedDocumentsAuthor, Is.EqualTo(PharmacistId));
+        Assert.That(filter.Author, Is.EqualTo(PharmacistId));
         Assert.That(filter.InvisibleToPatientHiddenAfter, Is.Null);
     }
 

@@ -118,7 +118,8 @@ public sealed class AllergyAndConsentTests(TestStore store) : StoreFixture(store
         var block = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Blocking("810007777777").Build());
         await Fhir.CreatedAsync(ConsentBuilder.For(other).Build());
 
-        var bundle = await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}");
+        // The patient reads every Consent of their record (DMP-RULES §3).
+        var bundle = await asPatient.SearchBundleAsync("Consent", $"patient={patient.Id}");
 
         Assert.That(bundle.MatchIds(), Is.EquivalentTo(opening.Append(permit.Id).Append(block.Id)));
     }
@@ -135,7 +136,7 @@ public sealed class AllergyAndConsentTests(TestStore store) : StoreFixture(store
         revoked.Status = Consent.ConsentState.Inactive;
         await asPatient.UpdateAsync(revoked);
 
-        var bundle = await Fhir.SearchBundleAsync("Consent", $"patient={patient.Id}&status=active");
+        var bundle = await asPatient.SearchBundleAsync("Consent", $"patient={patient.Id}&status=active");
 
         Assert.That(bundle.MatchIds(), Is.EquivalentTo(opening.Append(active.Id)));
     }

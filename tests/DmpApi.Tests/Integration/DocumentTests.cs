@@ -164,14 +164,16 @@ public sealed class DocumentTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task A_document_of_a_deleted_patient_answers_422()
+    public async Task A_document_of_a_closed_record_answers_403()
     {
-        var patient = await CreatePatientAsync();
-        await Fhir.DeleteAsync($"fhir/Patient/{patient.Id}");
+        var builder = new PatientBuilder();
+        var patient = await CreatePatientAsync(builder);
+        patient.Active = false;
+        await Fhir.As(Tokens.Patient(builder.Ins!)).UpdateAsync(patient);
 
         var response = await Fhir.CreateAsync(DocumentBuilder.For(patient).Build());
 
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), response.ToString());
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Forbidden), response.ToString());
     }
 
     [Test]

@@ -85,7 +85,7 @@ public sealed class DocumentVisibilityTests(TestStore store) : StoreFixture(stor
         var builder = new PatientBuilder();
         var patient = await CreatePatientAsync(builder);
         patient.GeneralPractitioner.Add(new ResourceReference { Identifier = new Identifier(Systems.IdNatPs, OtherDoctor) });
-        await Fhir.UpdateAsync(patient);
+        await Fhir.As(Tokens.Patient(builder.Ins!)).UpdateAsync(patient);
         var masked = await CreateDocumentAsync(DocumentBuilder.For(patient).SecurityLabel(Tre07, "MASQUE_PS"));
 
         var read = await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/DocumentReference/{masked.Id}");

@@ -113,10 +113,12 @@ public sealed class PatientTests(TestStore store) : StoreFixture(store)
     public async Task Updating_a_Patient_to_another_records_INS_answers_409()
     {
         var first = await CreatePatientAsync();
-        var second = await CreatePatientAsync();
+        var secondBuilder = new PatientBuilder();
+        var second = await CreatePatientAsync(secondBuilder);
         second.Identifier = [new Identifier(Ins.NirSystem, first.Identifier.Single().Value)];
 
-        var response = await Fhir.UpdateAsync(second);
+        // The INS is an identity element: only the patient changes it (DMP-RULES §3).
+        var response = await Fhir.As(Tokens.Patient(secondBuilder.Ins!)).UpdateAsync(second);
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Conflict), response.ToString());
     }
@@ -185,19 +187,6 @@ public sealed class PatientTests(TestStore store) : StoreFixture(store)
             Assert.That(bundle.Total, Is.EqualTo(1));
             Assert.That(bundle.Entry.Count(e => e.Search?.Mode == Bundle.SearchEntryMode.Match), Is.EqualTo(1));
         });
-    }
-
-    [Test]
-    public async Task A_deleted_Patients_INS_can_open_a_new_record()
-    {
-        var builder = new PatientBuilder();
-        var old = await CreatePatientAsync(builder);
-        await Fhir.DeleteAsync($"fhir/Patient/{old.Id}");
-
-        var response = await Fhir.CreateAsync(builder.Build());
-
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Created), response.ToString());
-        Assert.That(response.Resource<Patient>().Id, Is.Not.EqualTo(old.Id));
     }
 
     private static Action<HttpRequestMessage> IfNoneExist(string ins) =>

@@ -91,7 +91,7 @@ public sealed class RecordAccessTests(TestStore store) : StoreFixture(store)
         var builder = new PatientBuilder();
         var patient = await CreatePatientAsync(builder);
         patient.Active = false;
-        await Fhir.UpdateAsync(patient);
+        await Fhir.As(Tokens.Patient(builder.Ins!)).UpdateAsync(patient);
 
         var professional = await Fhir.GetAsync($"fhir/Patient/{patient.Id}");
         var own = await Fhir.As(Tokens.Patient(builder.Ins!)).GetAsync($"fhir/Patient/{patient.Id}");

@@ -70,9 +70,10 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     [Test]
     public async Task Vread_returns_the_requested_version()
     {
-        var created = await CreatePatientAsync(new PatientBuilder().Named("Avant"));
+        var builder = new PatientBuilder().Named("Avant");
+        var created = await CreatePatientAsync(builder);
         created.Name = [new HumanName { Family = "Après" }];
-        await Fhir.UpdateAsync(created);
+        await Fhir.As(Tokens.Patient(builder.Ins!)).UpdateAsync(created);
 
         var response = await Fhir.GetAsync($"fhir/Patient/{created.Id}/_history/1");
 
@@ -101,10 +102,13 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     [Test]
     public async Task Update_with_the_current_If_Match_answers_200_with_version_2()
     {
-        var created = await CreatePatientAsync(new PatientBuilder().Named("Durand"));
+        var builder = new PatientBuilder().Named("Durand");
+        var created = await CreatePatientAsync(builder);
+        // The name is an identity element: the patient changes it (DMP-RULES §3).
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
         created.Name = [new HumanName { Family = "Durand-Petit" }];
 
-        var response = await Fhir.UpdateAsync(created, r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
+        var response = await asPatient.UpdateAsync(created, r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
         var updated = response.Resource<Patient>();
@@ -120,9 +124,12 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     [Test]
     public async Task A_read_after_an_update_returns_the_new_version()
     {
-        var created = await CreatePatientAsync(new PatientBuilder().Named("Durand"));
+        var builder = new PatientBuilder().Named("Durand");
+        var created = await CreatePatientAsync(builder);
+        // The name is an identity element: the patient changes it (DMP-RULES §3).
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
         created.Name = [new HumanName { Family = "Durand-Petit" }];
-        await Fhir.UpdateAsync(created);
+        await asPatient.UpdateAsync(created);
 
         var read = (await Fhir.GetAsync($"fhir/Patient/{created.Id}")).Resource<Patient>();
 
@@ -136,12 +143,15 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     [Test]
     public async Task Update_with_a_stale_If_Match_answers_412_and_changes_nothing()
     {
-        var created = await CreatePatientAsync(new PatientBuilder().Named("Original"));
+        var builder = new PatientBuilder().Named("Original");
+        var created = await CreatePatientAsync(builder);
+        // The name is an identity element: the patient changes it (DMP-RULES §3).
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
         created.Name = [new HumanName { Family = "First change" }];
-        await Fhir.UpdateAsync(created);
+        await asPatient.UpdateAsync(created);
         created.Name = [new HumanName { Family = "Lost update" }];
 
-        var response = await Fhir.UpdateAsync(created, r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
+        var response = await asPatient.UpdateAsync(created, r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.PreconditionFailed), response.ToString());
         var current = (await Fhir.GetAsync($"fhir/Patient/{created.Id}")).Resource<Patient>();
@@ -315,11 +325,14 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     [Test]
     public async Task Instance_history_is_a_history_Bundle_newest_first()
     {
-        var created = await CreatePatientAsync(new PatientBuilder().Named("V1"));
+        var builder = new PatientBuilder().Named("V1");
+        var created = await CreatePatientAsync(builder);
+        // The name is an identity element: the patient changes it (DMP-RULES §3).
+        var asPatient = Fhir.As(Tokens.Patient(builder.Ins!));
         created.Name = [new HumanName { Family = "V2" }];
-        await Fhir.UpdateAsync(created);
+        await asPatient.UpdateAsync(created);
         created.Name = [new HumanName { Family = "V3" }];
-        await Fhir.UpdateAsync(created);
+        await asPatient.UpdateAsync(created);
 
         var response = await Fhir.GetAsync($"fhir/Patient/{created.Id}/_history");
 

@@ -52,11 +52,14 @@ public sealed class RecordSeederTests(TestStore store) : StoreFixture(store)
         var asSeeder = Fhir.As(Tokens.Professional(SeedingDoctor));
 
         var allergies = await asSeeder.SearchBundleAsync("AllergyIntolerance", $"patient={documents[0].Patient}");
+        // Each professional reads the Consent naming them (DMP-RULES §3): the seeder's permit, and the other permitted one's.
         var consents = await asSeeder.SearchBundleAsync("Consent", $"patient={documents[0].Patient}");
+        var othersConsents = await Fhir.As(Tokens.Professional(RecordSeeder.OtherPermittedIdNatPs)).SearchBundleAsync("Consent", $"patient={documents[0].Patient}");
 
         Assert.That(documents, Has.Count.EqualTo(3));
         Assert.That(allergies.Entry, Has.Count.EqualTo(1));
-        Assert.That(consents.Entry.Select(e => ((Consent)e.Resource!).Provision!.Type), Is.EqualTo(new[] { Consent.ConsentProvisionType.Permit, Consent.ConsentProvisionType.Permit }));
+        Assert.That(consents.Entry.Select(e => ((Consent)e.Resource!).Provision!.Actor.Single().Reference!.Identifier!.Value), Is.EqualTo(new[] { SeedingDoctor }));
+        Assert.That(othersConsents.Entry.Select(e => ((Consent)e.Resource!).Provision!.Actor.Single().Reference!.Identifier!.Value), Is.EqualTo(new[] { RecordSeeder.OtherPermittedIdNatPs }));
     }
 
     [Test]

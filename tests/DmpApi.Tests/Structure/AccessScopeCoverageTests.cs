@@ -16,7 +16,9 @@ namespace DmpApi.Tests.Structure;
 /// <summary>
 /// DESIGN §2: no path reaches the store without an access scope. Every mapped /fhir endpoint is called for real while a
 /// witness watches every database command: none may run in a /fhir request that has no scope, and every read endpoint
-/// must have asked its scope for an access decision before answering. A new endpoint this test cannot call fails it until it is added here.
+/// must have asked its scope for an access decision before answering, and every write endpoint for a write decision
+/// (<see cref="IWriteGuard"/>, DMP-RULES §3) before its first command that writes. A new endpoint this test cannot call
+/// fails it until it is added here.
 /// </summary>
 public sealed class AccessScopeCoverageTests
 {
@@ -64,10 +66,18 @@ public sealed class AccessScopeCoverageTests
             var response = await CallAsync(method, route, record);
             var isRead = method == "GET" || route.EndsWith("/_search", StringComparison.Ordinal);
             answers.Add($"{method} {route} → {(int)response.Status}");
+            // DMP-RULES §3: a record is closed, never deleted; that answer comes from the write door, before any command.
+            var refusedByTheDoor = method == "DELETE" && route == "/fhir/Patient/{id}";
             Assert.Multiple(() =>
             {
-                Assert.That((int)response.Status, Is.LessThan(300), $"{method} {route} should succeed here: {response}");
-                Assert.That(_witness.Commands, Is.GreaterThan(0), $"{method} {route} should reach the database");
+                Assert.That((int)response.Status, refusedByTheDoor ? Is.EqualTo(405) : Is.LessThan(300), $"{method} {route} should succeed here: {response}");
+                Assert.That(_witness.Commands, refusedByTheDoor ? Is.EqualTo(0) : Is.GreaterThan(0), $"{method} {route} should reach the database");
+                Assert.That(_witness.UndecidedWrites, Is.Empty, $"{method} {route} wrote before asking the write door");
+                if (!isRead && !refusedByTheDoor && _witness.Writes > 0)
+                {
+                    Assert.That(_witness.LastScope?.WriteDecided, Is.True, $"{method} {route} wrote without a write decision");
+                }
+
                 Assert.That(_witness.Unscoped, Is.Empty, $"{method} {route} ran commands with no access scope");
                 if (isRead)
                 {
@@ -97,6 +107,29 @@ public sealed class AccessScopeCoverageTests
         }
 
         Assert.That(_witness.Unscoped, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task The_witness_sees_a_record_write_that_no_write_decision_preceded()
+    {
+        _witness.Reset();
+        var accessor = _app!.Services.GetRequiredService<IHttpContextAccessor>();
+        var http = new DefaultHttpContext { Request = { Method = "DELETE", Path = "/fhir/Consent/x" } };
+        await using var services = _app.Services.CreateAsyncScope();
+        var db = services.ServiceProvider.GetRequiredService<DmpDbContext>();
+        http.Features.Set(new AccessScope(new DmpApi.Auth.Requester(DmpApi.Auth.RequesterKind.Professional, "t", Tokens.DoctorIdNatPs, "10", null, "Dr", "TREAT", new HashSet<string>()),
+            db, services.ServiceProvider.GetRequiredService<DocumentVisibility>(), DateTimeOffset.UtcNow));
+        accessor.HttpContext = http;
+        try
+        {
+            await db.Resources.Where(r => r.LogicalId == "no-such-consent").ExecuteDeleteAsync();
+        }
+        finally
+        {
+            accessor.HttpContext = null;
+        }
+
+        Assert.That(_witness.UndecidedWrites, Has.Count.EqualTo(1));
     }
 
     private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, string BinaryId, string AuditId, string CommunicationId);
@@ -167,17 +200,24 @@ public sealed class AccessScopeCoverageTests
     private sealed class ScopeWitness
     {
         private readonly ConcurrentQueue<string> _unscoped = new();
+        private readonly ConcurrentQueue<string> _undecidedWrites = new();
         private int _commands;
+        private int _writes;
 
         public int Commands => _commands;
+        public int Writes => _writes;
         public IReadOnlyCollection<string> Unscoped => _unscoped;
+        /// <summary>Commands that write the record (not the traces or notifications a read leaves) before any write decision of their request.</summary>
+        public IReadOnlyCollection<string> UndecidedWrites => _undecidedWrites;
         /// <summary>The scope of the request that ran the last command, to ask afterwards whether it was consulted.</summary>
         public AccessScope? LastScope { get; private set; }
 
         public void Reset()
         {
             _unscoped.Clear();
+            _undecidedWrites.Clear();
             _commands = 0;
+            _writes = 0;
             LastScope = null;
         }
 
@@ -193,7 +233,16 @@ public sealed class AccessScopeCoverageTests
             var what = $"{http.Request.Method} {http.Request.Path}: {command.CommandText.Split('\n')[0]}";
             if (scope is null) _unscoped.Enqueue(what);
             else LastScope = scope;
+            if (WritesTheRecord(command.CommandText))
+            {
+                Interlocked.Increment(ref _writes);
+                if (scope is not { WriteDecided: true }) _undecidedWrites.Enqueue(what);
+            }
         }
+
+        private static bool WritesTheRecord(string sql) =>
+            System.Text.RegularExpressions.Regex.IsMatch(sql, @"^\s*(INSERT|UPDATE|DELETE)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Multiline)
+            && !sql.Contains("\"Notifications\"", StringComparison.Ordinal) && !sql.Contains("\"AuditRecords\"", StringComparison.Ordinal);
     }
 
     private sealed class WitnessInterceptor(ScopeWitness witness, IHttpContextAccessor accessor) : DbCommandInterceptor

@@ -169,7 +169,8 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
                             var staged = new StagedVersion[list.Count];
                             for (var i = 0; i < list.Count; i++)
                             {
-                                staged[i] = await store.StageVersionAsync(access, list[i], 1, BaseUrl, previous: null, token, checkAccess: false);
+                                staged[i] = await store.StageVersionAsync(access, list[i], 1, BaseUrl, previous: null, token,
+                                    decided: WriteDecision.Allowed);
                             }
 
                             Interlocked.Add(ref _stagingTicks, watch.Elapsed.Ticks);
@@ -265,9 +266,9 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
     private List<Resource> NewRecordContent(string patientId, SeedPlan plan, int index)
     {
         var now = clock.GetUtcNow();
-        var opening = ResourceStore.OpeningPermit(patientId, plan.IdNatPs, now.UtcDateTime);
+        var opening = ResourceWriteRules.OpeningPermit(patientId, plan.IdNatPs, now.UtcDateTime);
         opening.Id = NewId();
-        var otherPermit = ResourceStore.OpeningPermit(patientId, OtherPermittedIdNatPs, now.UtcDateTime);
+        var otherPermit = ResourceWriteRules.OpeningPermit(patientId, OtherPermittedIdNatPs, now.UtcDateTime);
         otherPermit.Id = NewId();
         otherPermit.Provision!.Period = new Period { Start = now.AddYears(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), End = now.AddYears(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) };
         var allergy = new AllergyIntolerance

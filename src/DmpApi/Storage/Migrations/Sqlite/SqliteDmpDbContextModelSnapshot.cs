@@ -315,6 +315,10 @@ namespace DmpApi.Storage.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ConsentAudience")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("Data")
                         .IsRequired()
                         .HasColumnType("BLOB");

@@ -1,19 +1,39 @@
 using System.Net;
-using DmpApi.Access;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 
-namespace DmpApi.Documents;
+namespace DmpApi.Access;
 
 /// <summary>
-/// What may change in a document after its deposit (DMP-RULES §3, PDSm): its author changes `status`, `securityLabel`
-/// and the archive flag; the patient adds or removes `MASQUE_PS` only; anything else needs a replacement document.
+/// Who may change a document after its deposit, and what (DMP-RULES §3, PDSm): its author changes `status`,
+/// `securityLabel` and the archive flag, replaces it or deletes it; the patient adds or removes `MASQUE_PS` only;
+/// anything else needs a replacement document.
 /// </summary>
-public static class DocumentChanges
+public static class DocumentWriteRules
 {
+    /// <summary>DMP-RULES §3: only a document's author deletes it (the patient masks it instead).</summary>
+    public static void CheckDelete(Requester requester, ResourceRow stored)
+    {
+        if (!IsAuthor(requester, stored))
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                "Only the author of this document may delete it; the patient may mask it (MASQUE_PS) instead.");
+        }
+    }
+
+    /// <summary>DMP-RULES §3, IHE MHD: only a document's author replaces it.</summary>
+    public static void CheckReplacement(Requester requester, ResourceRow replaced)
+    {
+        if (!IsAuthor(requester, replaced))
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                $"Only the professional who deposited DocumentReference/{replaced.LogicalId} may replace it.");
+        }
+    }
+
     /// <summary>Whether the requester deposited the stored document: a professional by idNatPs, the patient when no professional did.</summary>
     public static bool IsAuthor(Requester requester, ResourceRow stored) => requester.Kind switch
     {

@@ -1,0 +1,180 @@
+using DmpApi.Auth;
+using Hl7.Fhir.Model;
+using DmpApi.Patients;
+using PatientIns = DmpApi.Patients.Ins;
+
+namespace DmpApi.Access;
+
+/// <summary>
+/// Who may change what, per resource type (DMP-RULES §3), once the record-level decision let the requester write in
+/// the record at all. Pure: each rule compares the stored version with the proposed one and answers null (allowed) or
+/// the refusal's message, which tells the requester what to do instead (403).
+/// </summary>
+public static class ResourceWriteRules
+{
+    /// <summary>Who may change a Patient element: the holder alone, or any writer (the professionals' rules for generalPractitioner apart).</summary>
+    public enum Owner { Holder, Anyone }
+
+    /// <summary>
+    /// The Patient's rule table (DMP-RULES §3: "the record itself belongs to its holder"): identity elements and the
+    /// record's state are the holder's; everything else (telecom, address, contacts…) any authorised writer keeps up to date.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Element, Func<Patient, IEnumerable<Base>> Read, Owner ChangedBy)> PatientElements =
+    [
+        ("identifier (INS)", p => p.Identifier.Where(i => i.System is not null && PatientIns.Systems.Contains(i.System)), Owner.Holder),
+        ("name", p => p.Name, Owner.Holder),
+        ("birthDate", p => Present(p.BirthDateElement), Owner.Holder),
+        ("gender", p => Present(p.GenderElement), Owner.Holder),
+        // Closing and reopening (DMP-RULES §2 rule 1, CSP L1111-18): the holder's decision, with its date and motif.
+        ("active", p => Present(p.ActiveElement), Owner.Holder),
+        ("closure extensions", p => p.Extension.Where(RecordClosure.IsClosure), Owner.Holder),
+    ];
+
+    /// <summary>A change of the Patient (the record itself); the patient changes anything, including generalPractitioner.</summary>
+    public static string? Patient(Requester requester, Patient stored, Patient proposed)
+    {
+        ArgumentNullException.ThrowIfNull(requester);
+        if (requester.Kind == RequesterKind.Patient)
+        {
+            return null;
+        }
+
+        foreach (var (element, read, changedBy) in PatientElements)
+        {
+            if (changedBy == Owner.Holder && !Same(read(stored), read(proposed)))
+            {
+                return element == "active"
+                    ? "Only the patient closes (active = false) or reopens their DMP, from Mon espace santé."
+                    : $"A professional cannot change the patient's {element}: identity comes from the INS teleservice and the patient; send the Patient with its {element} unchanged.";
+            }
+        }
+
+        // DMP-RULES §3: a professional touches generalPractitioner only to add themselves, as a médecin.
+        var before = stored.GeneralPractitioner.ToList();
+        var after = proposed.GeneralPractitioner.ToList();
+        var removed = before.Where(b => !after.Any(a => a.IsExactly(b))).ToList();
+        var added = after.Where(a => !before.Any(b => b.IsExactly(a))).ToList();
+        if (removed.Count > 0)
+        {
+            return "A professional cannot remove a médecin traitant: the patient changes their médecin traitant.";
+        }
+
+        if (added.Count == 0)
+        {
+            return null;
+        }
+
+        if (requester.Profession != DmpCodes.Doctor)
+        {
+            return "Only a médecin (profession 10) can be declared médecin traitant, with the patient's agreement.";
+        }
+
+        return added.Count == 1 && ConsentDirectives.IdNatPsOf(added[0]) == requester.IdNatPs
+            ? null
+            : $"A médecin may add only themselves to generalPractitioner (a reference with identifier {DmpCodes.IdNatPsSystem}|{requester.IdNatPs}); the patient declares any other.";
+    }
+
+    /// <summary>
+    /// A Consent written or deleted (DMP-RULES §3: "Consents belong to the patient"): the patient decides all of them; a
+    /// professional records, changes, revokes or deletes only the permit naming themselves.
+    /// </summary>
+    /// <param name="stored">The current version, null for a creation.</param>
+    /// <param name="proposed">The new version, null for a delete.</param>
+    public static string? Consent(Requester requester, Consent? stored, Consent? proposed)
+    {
+        ArgumentNullException.ThrowIfNull(requester);
+        if (requester.Kind == RequesterKind.Patient)
+        {
+            return null;
+        }
+
+        if (stored is not null && !IsOwnPermit(stored, requester.IdNatPs))
+        {
+            return "This Consent is the patient's decision: only the patient changes, revokes or deletes it. "
+                + "You may change or revoke only the permit naming you.";
+        }
+
+        return proposed is not null && !IsOwnPermit(proposed, requester.IdNatPs)
+            ? "A professional may only record a permit Consent naming themselves (declaring the patient's agreement, purpose TREAT); "
+                + "other consent decisions are the patient's, from Mon espace santé."
+            : null;
+    }
+
+    /// <summary>A permit whose every actor is this professional (CSP R1111-46: declaring the patient's agreement).</summary>
+    public static bool IsOwnPermit(Consent consent, string? idNatPs) =>
+        idNatPs is { Length: > 0 } && consent.Provision is { Type: Hl7.Fhir.Model.Consent.ConsentProvisionType.Permit } provision
+        && provision.Actor.Count > 0 && provision.Actor.All(a => ConsentDirectives.IdNatPsOf(a?.Reference) == idNatPs);
+
+    /// <summary>
+    /// 422 unless the Consent is one of DMP-RULES §5 shapes, whatever its status (a revoked one keeps its shape), with one
+    /// professional at most: a Consent the server cannot interpret would grant or lift nothing the patient can see.
+    /// </summary>
+    public static string? ConsentShapeProblem(Consent consent)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        if (consent.Status is not (Hl7.Fhir.Model.Consent.ConsentState.Active or Hl7.Fhir.Model.Consent.ConsentState.Inactive))
+        {
+            return "A DMP Consent is active, or inactive once revoked (DMP-RULES §5).";
+        }
+
+        if (consent.Provision?.Actor.Count > 1)
+        {
+            return "A DMP Consent names one professional: record one Consent per professional (DMP-RULES §5).";
+        }
+
+        var asActive = (Consent)consent.DeepCopy();
+        asActive.Status = Hl7.Fhir.Model.Consent.ConsentState.Active;
+        var reading = ConsentDirectives.Read(asActive);
+        if (reading.Ignored.Count > 0)
+        {
+            return "This Consent is not one of the DMP shapes (DMP-RULES §5): " + string.Join(" ", reading.Ignored.Select(i => i.Reason));
+        }
+
+        return reading.Directives.Count == 0 ? "This Consent decides nothing the DMP applies (DMP-RULES §5)." : null;
+    }
+
+    /// <summary>Who besides the patient reads a Consent: the professional it names, or every authorised one (<c>*</c>) for a record-wide opposition.</summary>
+    public static string? ConsentAudience(Consent consent) =>
+        consent.Provision is { } provision && provision.Actor.Count == 0 ? EveryProfessional : ConsentDirectives.IdNatPsOf(consent.Provision?.Actor.FirstOrDefault()?.Reference);
+
+    /// <summary>The <see cref="ConsentAudience"/> of a record-wide opposition (deny without actor).</summary>
+    public const string EveryProfessional = "*";
+
+    /// <summary>An allergy is changed or deleted by its recorder (from the token at its creation) or by the patient.</summary>
+    public static string? Allergy(Requester requester, string? recorderIdNatPs) =>
+        requester.Kind == RequesterKind.Patient || (recorderIdNatPs is not null && recorderIdNatPs == requester.IdNatPs)
+            ? null
+            : "Only the professional who recorded this allergy, or the patient, may change or delete it; record a new AllergyIntolerance instead.";
+
+    private static IEnumerable<Base> Present(Base? element) => element is null ? [] : [element];
+
+    private static bool Same(IEnumerable<Base> before, IEnumerable<Base> after)
+    {
+        var b = before.ToList();
+        var a = after.ToList();
+        return a.Count == b.Count && a.Zip(b).All(pair => pair.First.IsExactly(pair.Second));
+    }
+
+    /// <summary>The permit Consent of the professional who opened the record (IHE PCF shape, DMP-RULES §5).</summary>
+    public static Hl7.Fhir.Model.Consent OpeningPermit(string patientId, string idNatPs, DateTime now) => new Consent
+    {
+        Status = Hl7.Fhir.Model.Consent.ConsentState.Active,
+        Scope = new CodeableConcept(DmpCodes.ConsentScopeSystem, DmpCodes.PatientPrivacyScope),
+        Category = [new CodeableConcept("http://loinc.org", "59284-0")],
+        Patient = new ResourceReference($"Patient/{patientId}"),
+        DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
+        Provision = new Hl7.Fhir.Model.Consent.provisionComponent
+        {
+            Type = Hl7.Fhir.Model.Consent.ConsentProvisionType.Permit,
+            Actor =
+            [
+                new Hl7.Fhir.Model.Consent.provisionActorComponent
+                {
+                    Role = new CodeableConcept(DmpCodes.ParticipationTypeSystem, DmpCodes.InformationRecipient),
+                    Reference = new ResourceReference { Identifier = new Identifier(DmpCodes.IdNatPsSystem, idNatPs) },
+                },
+            ],
+            Purpose = [new Coding(DmpCodes.ActReasonSystem, DmpCodes.Treatment)],
+        },
+    };
+}
