@@ -28,7 +28,7 @@ public static class DocumentPatchEndpoints
         documents.MapPatch("/{id}", PatchAsync)
             .WithName("PatchDocumentReference")
             .WithSummary("Change a DocumentReference's status, securityLabel or archive flag (JSON Patch)")
-            .RequireScope("DocumentReference", FhirInteraction.Update);
+            .RequireScope("DocumentReference", FhirInteraction.Patch);
         return documents;
     }
 

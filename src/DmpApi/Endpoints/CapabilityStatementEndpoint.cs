@@ -14,6 +14,7 @@ public static class CapabilityStatementEndpoint
         fhir.MapGet("/metadata", (HttpContext http, SearchParameterRegistry registry) =>
                 new FhirResult(HttpStatusCode.OK, Build(http.Request.BaseUrl(), registry)))
             .AllowAnonymous()
+            .WithFhirOperation("CapabilityStatement", FhirInteraction.Capabilities)
             .WithTags("Metadata")
             .WithName("Capabilities")
             .WithSummary("The server's CapabilityStatement");

@@ -54,7 +54,7 @@ public static class ResourceEndpoints
                     ?? throw new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound, $"{type}/{id} has no version '{vid}'.");
                 return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
             })
-            .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.Read);
+            .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.VRead);
 
         group.MapGet("/{id}/_history", async (string id, HttpContext http, ResourceStore store, IOptions<SearchOptions> options, CancellationToken ct) =>
             {
@@ -66,7 +66,7 @@ public static class ResourceEndpoints
 
                 return new FhirResult(HttpStatusCode.OK, Bundles.History(http.Request.BaseUrl(), type, id, versions));
             })
-            .WithName($"History{type}").WithSummary($"All versions of a {type}, newest first").RequireScope(type, FhirInteraction.Read);
+            .WithName($"History{type}").WithSummary($"All versions of a {type}, newest first").RequireScope(type, FhirInteraction.History);
 
         group.MapPut("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {

@@ -1,4 +1,5 @@
 using DmpApi.Auth;
+using DmpApi.Fhir;
 using DmpApi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
