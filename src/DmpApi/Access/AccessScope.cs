@@ -1,7 +1,6 @@
 using System.Net;
 using DmpApi.Auth;
 using DmpApi.Fhir;
-using DmpApi.Notifications;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +15,7 @@ namespace DmpApi.Access;
 /// </summary>
 public sealed class AccessScope(
     Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now,
-    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null)
+    Action<string>? recordDecided = null, IAccessDecisionObserver? notifier = null, RecordDirectivesCache? cache = null)
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedRecords = new(StringComparer.Ordinal);

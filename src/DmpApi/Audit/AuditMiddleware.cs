@@ -26,6 +26,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
 
         var audit = new AuditScope();
         context.Features.Set(audit);
+        context.Features.Set<IRequestTrace>(audit); // how the floors below the audit trail report to it
         var response = context.Response;
         var original = response.Body;
         using var buffer = new MemoryStream();

@@ -21,6 +21,7 @@ public static class FhirEndpoints
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(new SearchParameterRegistry(FhirResources.Types));
         services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<IResourceIndexer>(sp => sp.GetRequiredService<SearchIndexer>());
         services.AddSingleton<PageTokens>();
         services.AddScoped<SearchEngine>();
         services.AddScoped<ResourceStore>();

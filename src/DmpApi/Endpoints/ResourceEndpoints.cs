@@ -77,7 +77,7 @@ public static class ResourceEndpoints
                 }
 
                 var stored = await store.UpdateAsync(http.GetAccessScope(), resource, http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
-                return Written(http, HttpStatusCode.OK, stored, $"{type} updated to version {stored.Version}.");
+                return FhirResult.Written(http, HttpStatusCode.OK, stored, $"{type} updated to version {stored.Version}.");
             })
             .WithName($"Update{type}").WithSummary($"Update a {type} (If-Match for optimistic locking)").RequireScope(type, FhirInteraction.Update);
 
@@ -95,7 +95,7 @@ public static class ResourceEndpoints
         if (string.IsNullOrWhiteSpace(condition))
         {
             var created = await store.CreateAsync(http.GetAccessScope(), resource, http.Request.BaseUrl(), ct);
-            return Written(http, HttpStatusCode.Created, created, $"{type} created.");
+            return FhirResult.Written(http, HttpStatusCode.Created, created, $"{type} created.");
         }
 
         // Conditional create (FHIR R4 §3.1.0.8): the unique INS index settles races between identical requests.
@@ -116,7 +116,7 @@ public static class ResourceEndpoints
             try
             {
                 var created = await store.CreateAsync(http.GetAccessScope(), resource, http.Request.BaseUrl(), ct);
-                return Written(http, HttpStatusCode.Created, created, $"{type} created.");
+                return FhirResult.Written(http, HttpStatusCode.Created, created, $"{type} created.");
             }
             catch (FhirException e) when (e.Status == HttpStatusCode.Conflict)
             {
@@ -134,7 +134,7 @@ public static class ResourceEndpoints
                 $"If-None-Exist '{condition}' matches more than one {type}; make the criteria more selective.");
         }
 
-        return Written(http, HttpStatusCode.OK, existing.Matches[0], $"A {type} matching If-None-Exist already exists; nothing was created.");
+        return FhirResult.Written(http, HttpStatusCode.OK, existing.Matches[0], $"A {type} matching If-None-Exist already exists; nothing was created.");
     }
 
     private static async Task<IResult> SearchAsync(string type, HttpContext http, IEnumerable<KeyValuePair<string, string>> parameters, SearchEngine engine,
@@ -185,21 +185,5 @@ public static class ResourceEndpoints
         }
 
         return resource;
-    }
-
-    /// <summary>The answer to a write: Location, ETag and Last-Modified, and the body the client preferred.</summary>
-    internal static FhirResult Written(HttpContext http, HttpStatusCode status, StoredResource stored, string message)
-    {
-        var body = http.Request.PreferredReturn() switch
-        {
-            PreferReturn.Minimal => null,
-            PreferReturn.OperationOutcome => (Resource)Outcomes.Information(message),
-            _ => stored.Resource,
-        };
-        return new FhirResult(status, body)
-        {
-            Location = $"{http.Request.BaseUrl()}/{stored.ResourceType}/{stored.Id}/_history/{stored.Version}",
-            VersionSource = stored.Resource,
-        };
     }
 }

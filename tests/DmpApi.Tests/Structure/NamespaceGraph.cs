@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DmpApi.Tests.Structure;
 
-/// <summary>Where one folder of src/DmpApi uses another: the first place found, so a failure can point at it.</summary>
+/// <summary>Where one file of a folder of src/DmpApi first uses another folder, so a failure can point at it.</summary>
 public sealed record NamespaceUse(string From, string To, string File, int Line, string Name)
 {
     public override string ToString() => $"{From} → {To} ({File}:{Line} uses {Name})";
@@ -39,14 +39,17 @@ public sealed class NamespaceGraph
         global using Microsoft.Extensions.Logging;
         """;
 
-    private NamespaceGraph(IReadOnlyDictionary<(string From, string To), NamespaceUse> uses, IReadOnlyList<Diagnostic> unresolved)
+    private NamespaceGraph(IReadOnlyList<NamespaceUse> uses, IReadOnlyList<Diagnostic> unresolved)
     {
         Uses = uses;
         Unresolved = unresolved;
     }
 
-    /// <summary>One entry per (from, to) folder pair, from ≠ to.</summary>
-    public IReadOnlyDictionary<(string From, string To), NamespaceUse> Uses { get; }
+    /// <summary>One entry per file and folder it uses (other than its own).</summary>
+    public IReadOnlyList<NamespaceUse> Uses { get; }
+
+    /// <summary>The folder pairs (from ≠ to) with at least one use.</summary>
+    public IReadOnlySet<(string From, string To)> Edges => Uses.Select(u => (u.From, u.To)).ToHashSet();
 
     /// <summary>Names the compiler could not bind: the graph is blind there, so the tests require none.</summary>
     public IReadOnlyList<Diagnostic> Unresolved { get; }
@@ -68,7 +71,7 @@ public sealed class NamespaceGraph
         var compilation = CSharpCompilation.Create("DmpApi.Structure", trees, References(),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-        var uses = new Dictionary<(string, string), NamespaceUse>();
+        var uses = new Dictionary<(string File, string To), NamespaceUse>();
         foreach (var tree in trees)
         {
             var model = compilation.GetSemanticModel(tree);
@@ -85,12 +88,12 @@ public sealed class NamespaceGraph
                 }
 
                 var to = FolderOf(TargetNamespace(target)?.ToDisplayString());
-                if (from is null || to is null || from == to || uses.ContainsKey((from, to)))
+                if (from is null || to is null || from == to || uses.ContainsKey((tree.FilePath, to)))
                 {
                     continue;
                 }
 
-                uses[(from, to)] = new NamespaceUse(from, to, tree.FilePath, name.GetLocation().GetLineSpan().StartLinePosition.Line + 1, name.ToString());
+                uses[(tree.FilePath, to)] = new NamespaceUse(from, to, tree.FilePath, name.GetLocation().GetLineSpan().StartLinePosition.Line + 1, name.ToString());
             }
         }
 
@@ -98,13 +101,15 @@ public sealed class NamespaceGraph
         var unresolved = compilation.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error && d.Id is "CS0246" or "CS0234" or "CS0103" or "CS1061")
             .ToList();
-        return new NamespaceGraph(uses, unresolved);
+        return new NamespaceGraph(uses.Values.OrderBy(u => u.File, StringComparer.Ordinal).ToList(), unresolved);
     }
 
     /// <summary>The cycles among the folders (strongly connected components of more than one folder), each named by one closed path.</summary>
     public IReadOnlyList<IReadOnlyList<NamespaceUse>> Cycles(Func<NamespaceUse, bool>? tolerated = null)
     {
-        var edges = Uses.Values.Where(u => tolerated is null || !tolerated(u))
+        // One use per folder pair names the edge; an edge whose every use is tolerated is no edge.
+        var edges = Uses.Where(u => tolerated is null || !tolerated(u))
+            .GroupBy(u => (u.From, u.To)).Select(g => g.First())
             .GroupBy(u => u.From).ToDictionary(g => g.Key, g => g.OrderBy(u => u.To, StringComparer.Ordinal).ToList());
         return StronglyConnected(edges)
             .Where(component => component.Count > 1)
@@ -112,7 +117,7 @@ public sealed class NamespaceGraph
             .ToList();
     }
 
-    public IEnumerable<NamespaceUse> From(string folder) => Uses.Values.Where(u => u.From == folder);
+    public IEnumerable<NamespaceUse> From(string folder) => Uses.Where(u => u.From == folder);
 
     private static bool IsBuildOutput(string relativePath)
     {
