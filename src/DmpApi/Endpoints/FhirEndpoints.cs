@@ -25,10 +25,11 @@ public static class FhirEndpoints
         services.AddSingleton<PageTokens>();
         services.AddScoped<SearchEngine>();
         services.AddScoped<ResourceStore>();
-        services.AddSingleton<IResourceRules, PatientRules>();
-        services.AddSingleton<IResourceRules, DocumentReferenceRules>();
-        services.AddSingleton<IResourceRules, AllergyIntoleranceRules>();
-        services.AddSingleton<IResourceRules, ConsentRules>();
+        foreach (var resource in FhirResources.All)
+        {
+            services.AddSingleton(typeof(IResourceRules), resource.Rules);
+        }
+
         return services;
     }
 
@@ -43,13 +44,9 @@ public static class FhirEndpoints
             return next(context);
         });
         fhir.MapCapabilityStatement();
-        foreach (var type in FhirResources.Types)
+        foreach (var resource in FhirResources.All)
         {
-            var group = fhir.MapResourceEndpoints(type);
-            if (type == "DocumentReference")
-            {
-                group.MapDocumentPatchEndpoints();
-            }
+            resource.MapOwnEndpoints?.Invoke(fhir.MapResourceEndpoints(resource.Type));
         }
 
         fhir.MapDocumentPublicationEndpoints();
