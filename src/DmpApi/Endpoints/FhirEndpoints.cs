@@ -46,7 +46,8 @@ public static class FhirEndpoints
         fhir.MapCapabilityStatement();
         foreach (var resource in FhirResources.All)
         {
-            resource.MapOwnEndpoints?.Invoke(fhir.MapResourceEndpoints(resource.Type));
+            var group = fhir.MapResourceEndpoints(resource.Type);
+            resource.MapOwnEndpoints?.Invoke(group);
         }
 
         fhir.MapDocumentPublicationEndpoints();
