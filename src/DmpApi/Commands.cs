@@ -35,7 +35,7 @@ internal static class Commands
         return args[0] switch
         {
             "migrate" => await MigrateAsync(builder),
-            "seed" => await Storage.Seeding.SeedCommand.RunAsync(builder, args[1..]),
+            "seed" => await Seeding.SeedCommand.RunAsync(builder, args[1..]),
             "verify-audit" => await Audit.VerifyAuditCommand.RunAsync(builder, Console.Out),
             _ => Token(builder.Configuration, args[1..]),
         };

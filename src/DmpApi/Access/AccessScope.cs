@@ -2,7 +2,6 @@ using System.Linq.Expressions;
 using System.Net;
 using DmpApi.Auth;
 using DmpApi.Fhir;
-using DmpApi.Notifications;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -17,12 +16,14 @@ namespace DmpApi.Access;
 /// </summary>
 public sealed class AccessScope(
     Requester requester, DmpDbContext db, DocumentVisibility visibility, DateTimeOffset now,
-    Action<string>? recordDecided = null, AccessNotifier? notifier = null, RecordDirectivesCache? cache = null) : IRecordAccess
+    Action<string>? recordDecided = null, IAccessDecisionObserver? notifier = null, RecordDirectivesCache? cache = null) : IRecordAccess
 {
     private readonly Dictionary<string, RecordDirectives?> _records = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedRecords = new(StringComparer.Ordinal);
 
     public Requester Requester { get; } = requester;
+
+    public Writer Writer { get; } = new(requester.IdNatPs, requester.Name);
 
     public DateTimeOffset Now { get; } = now;
 

@@ -1,4 +1,3 @@
-using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using Hl7.Fhir.Model;
@@ -21,8 +20,8 @@ public sealed class AccessScopeMiddleware(RequestDelegate next)
 
         var services = context.RequestServices;
         var clock = services.GetRequiredService<TimeProvider>();
-        var notifier = services.GetService<DmpApi.Notifications.AccessNotifier>();
-        var audit = context.AuditScope();
+        var notifier = services.GetService<IAccessDecisionObserver>();
+        var audit = context.RequestTrace();
         context.Features.Set(new AccessScope(requester, services.GetRequiredService<DmpApi.Storage.DmpDbContext>(),
             services.GetRequiredService<DocumentVisibility>(), clock.GetUtcNow(), patientId => audit?.PatientId ??= patientId, notifier,
             services.GetService<RecordDirectivesCache>()));

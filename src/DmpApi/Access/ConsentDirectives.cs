@@ -1,4 +1,4 @@
-using DmpApi.Search;
+using DmpApi.Fhir;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 

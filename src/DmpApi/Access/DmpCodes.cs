@@ -4,7 +4,10 @@ namespace DmpApi.Access;
 public static class DmpCodes
 {
     /// <summary>Professional national identifier (idNatPs), taken as given from the token.</summary>
-    public const string IdNatPsSystem = "urn:oid:1.2.250.1.71.4.2.1";
+    public const string IdNatPsSystem = Auth.Requester.IdNatPsSystem;
+
+    /// <summary>PDSm's archive flag on a DocumentReference (extension PDSm_isArchived), one of the elements that may change after a deposit.</summary>
+    public const string IsArchivedExtension = "http://esante.gouv.fr/cisis/fhir/StructureDefinition/PDSm_isArchived";
 
     public const string LoincSystem = "http://loinc.org";
     public const string TreA05System = "https://mos.esante.gouv.fr/NOS/TRE_A05-TypeDocComplementaire/FHIR/TRE-A05-TypeDocComplementaire";

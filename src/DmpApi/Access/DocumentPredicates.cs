@@ -1,5 +1,4 @@
 using System.Linq.Expressions;
-using DmpApi.Search;
 using DmpApi.Storage;
 
 namespace DmpApi.Access;

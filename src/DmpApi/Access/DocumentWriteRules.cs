@@ -1,7 +1,6 @@
 using System.Net;
 using DmpApi.Auth;
 using DmpApi.Fhir;
-using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 
@@ -54,7 +53,7 @@ public static class DocumentWriteRules
         if (!WithoutChangeableElements(before).IsExactly(WithoutChangeableElements(after)))
         {
             throw FhirException.Unprocessable(
-                "Only status, securityLabel and the archive flag (extension " + SearchParameterRegistry.IsArchivedExtension + ") of a "
+                "Only status, securityLabel and the archive flag (extension " + DmpCodes.IsArchivedExtension + ") of a "
                 + "DocumentReference can change after its deposit (PDSm); publish a replacement document (relatesTo.code = replaces) instead.");
         }
 
@@ -79,12 +78,12 @@ public static class DocumentWriteRules
         copy.Meta = null;
         copy.Status = null;
         copy.SecurityLabel = [];
-        copy.Extension.RemoveAll(e => e.Url == SearchParameterRegistry.IsArchivedExtension);
+        copy.Extension.RemoveAll(e => e.Url == DmpCodes.IsArchivedExtension);
         return copy;
     }
 
     private static bool IsArchived(DocumentReference document) =>
-        document.GetExtensionValue<FhirBoolean>(SearchParameterRegistry.IsArchivedExtension)?.Value == true;
+        document.GetExtensionValue<FhirBoolean>(DmpCodes.IsArchivedExtension)?.Value == true;
 
     private static IEnumerable<CodeableConcept> Unmasked(IEnumerable<CodeableConcept> labels) =>
         labels.Where(l => !QualifiedCode.From(l).Contains(DmpCodes.Masked));

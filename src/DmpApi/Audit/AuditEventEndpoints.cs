@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Net;
 using DmpApi.Access;
 using DmpApi.Auth;
-using DmpApi.Endpoints;
 using DmpApi.Fhir;
-using DmpApi.OpenApi;
 using DmpApi.Patients;
 using DmpApi.Search;
 using DmpApi.Storage;
@@ -56,7 +54,7 @@ public static class AuditEventEndpoints
 
     /// <summary>AuditEvent in the CapabilityStatement: read and search-type only (the trail is written by the server alone).</summary>
     public static CapabilityStatement.ResourceComponent Capability() =>
-        CapabilityStatementEndpoint.ReadOnlyResource(ResourceType, "Access traces (IHE BALP shape), read-only: the patient reads those of their own record (CSP L1111-19); professionals cannot.",
+        CapabilityResources.ReadOnly(ResourceType, "Access traces (IHE BALP shape), read-only: the patient reads those of their own record (CSP L1111-19); professionals cannot.",
             Parameters.Select(p => (p.Name, p.Type, p.Description)));
 
     private static async Task<FhirResult> ReadAsync(string id, HttpContext http, DmpDbContext db, CancellationToken ct)

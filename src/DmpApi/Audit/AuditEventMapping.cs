@@ -8,7 +8,7 @@ namespace DmpApi.Audit;
 /// <summary>An <see cref="AuditRecord"/> as a FHIR AuditEvent in the shape of IHE BALP (Basic Audit Log Patterns), RESTful events.</summary>
 public static class AuditEventMapping
 {
-    public const string IdNatPsSystem = "urn:oid:1.2.250.1.71.4.2.1";
+    public const string IdNatPsSystem = Auth.Requester.IdNatPsSystem;
     public const string ProfessionSystem = "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante";
     public const string ActReasonSystem = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
     public const string EventTypeSystem = "http://terminology.hl7.org/CodeSystem/audit-event-type";

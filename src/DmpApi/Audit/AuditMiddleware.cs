@@ -26,6 +26,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
 
         var audit = new AuditScope();
         context.Features.Set(audit);
+        context.Features.Set<IRequestTrace>(audit); // how the floors below the audit trail report to it
         var response = context.Response;
         var original = response.Body;
         using var buffer = new MemoryStream();
@@ -145,13 +146,13 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
     {
         var request = context.Request;
         var requester = context.Features.Get<Requester>();
-        var endpoint = context.GetEndpoint() as RouteEndpoint;
+        var operation = context.GetEndpoint().FhirOperation();
         var status = context.Response.StatusCode;
         var path = request.Path.Value + Query(context);
         return new AuditRecord
         {
             RecordedAt = now,
-            PatientId = audit.PatientId ?? audit.ReturnedPatientId ?? RequestedPatient(request, audit),
+            PatientId = audit.PatientId ?? audit.ReturnedPatientId ?? RequestedPatient(request, operation, audit),
             RequesterKind = requester?.Kind.ToString() ?? AuditRecord.Anonymous,
             Subject = Cut(requester?.Subject, 256) ?? AuditRecord.Anonymous,
             IdNatPs = Cut(requester?.IdNatPs, 64),
@@ -159,10 +160,11 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             Name = Cut(requester?.Name, 256),
             Profession = requester?.Profession,
             PurposeOfUse = requester?.PurposeOfUse,
-            Interaction = Interaction(endpoint),
+            // The restful-interaction code the endpoint declares (FhirOperation); a request no endpoint answered is an "operation".
+            Interaction = operation?.Code ?? "operation",
             Method = Cut(request.Method, 16)!,
             Path = Cut(path, AuditRecordConfiguration.PathLength)!,
-            ResourceType = RequestedType(request),
+            ResourceType = operation?.ResourceType ?? RequestedType(request),
             ResourceIds = audit.Resources.Count == 0 ? null : Cut(string.Join(' ', audit.Resources), int.MaxValue),
             HttpStatus = status,
             Outcome = status switch { < 400 => 0, < 500 => 4, _ => 8 },
@@ -196,24 +198,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         return QueryString.Create(kept).Value ?? string.Empty;
     }
 
-    /// <summary>The FHIR restful-interaction code (http://hl7.org/fhir/restful-interaction) of the endpoint that answered.</summary>
-    private static string Interaction(RouteEndpoint? endpoint)
-    {
-        var route = endpoint?.RoutePattern.RawText ?? string.Empty;
-        return endpoint?.Metadata.GetMetadata<FhirOperation>()?.Interaction switch
-        {
-            FhirInteraction.Read when route.EndsWith("/_history/{vid}", StringComparison.Ordinal) => "vread",
-            FhirInteraction.Read when route.EndsWith("/_history", StringComparison.Ordinal) => "history-instance",
-            FhirInteraction.Read => "read",
-            FhirInteraction.Search => "search-type",
-            FhirInteraction.Create => "create",
-            FhirInteraction.Update => "update",
-            FhirInteraction.Delete => "delete",
-            _ => "operation",
-        };
-    }
-
-    /// <summary>The type segment of /fhir/{type}/…, when it looks like a FHIR type name.</summary>
+    /// <summary>The type segment of /fhir/{type}/…, when it looks like a FHIR type name: for a request no endpoint answered (404, 401).</summary>
     private static string? RequestedType(HttpRequest request)
     {
         var segments = (request.Path.Value ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -226,7 +211,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
     /// When nothing returned names the record (a denial, an empty search), the record the request itself names:
     /// /fhir/Patient/{id}, or a search's patient/subject parameter.
     /// </summary>
-    private static string? RequestedPatient(HttpRequest request, AuditScope audit)
+    private static string? RequestedPatient(HttpRequest request, FhirOperation? operation, AuditScope audit)
     {
         if (audit.SpansSeveralPatients)
         {
@@ -234,7 +219,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         }
 
         var values = request.RouteValues;
-        if (RequestedType(request) == "Patient" && values.TryGetValue("id", out var id) && id is string patientId)
+        if ((operation?.ResourceType ?? RequestedType(request)) == "Patient" && values.TryGetValue("id", out var id) && id is string patientId)
         {
             return Cut(patientId, 64);
         }

@@ -1,3 +1,4 @@
+using DmpApi.Fhir;
 using DmpApi.Search;
 using Hl7.Fhir.Model;
 
@@ -5,10 +6,10 @@ namespace DmpApi.Audit;
 
 /// <summary>
 /// What one request disclosed or wrote, for its audit record (DMP-RULES §4: "what: each resource returned"). Set as a
-/// request feature by <see cref="AuditMiddleware"/>; <c>FhirResult</c> fills it from the body it writes, and the access
+/// request feature by <see cref="AuditMiddleware"/>; <see cref="FhirResult"/> fills it through <see cref="IRequestTrace"/> from the body it writes, and the access
 /// layer or an endpoint names the patient when it knows it better than the body does.
 /// </summary>
-public sealed class AuditScope
+public sealed class AuditScope : IRequestTrace
 {
     private readonly List<string> _resources = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);

@@ -16,6 +16,9 @@ public sealed record Requester(
     IReadOnlySet<string> Scopes)
 {
     public const string TreatmentPurpose = "TREAT";
+
+    /// <summary>The system of a professional's national identifier, idNatPs (DMP-RULES §1): the one home of this fact.</summary>
+    public const string IdNatPsSystem = "urn:oid:1.2.250.1.71.4.2.1";
     public static readonly IReadOnlySet<string> PurposesOfUse = new HashSet<string> { "TREAT", "BTG", "ETREAT" };
 
     /// <summary>TRE_G15 profession codes the server knows (DMP-RULES §1); any other is refused at authentication.</summary>

@@ -1,7 +1,6 @@
-namespace DmpApi.Auth;
+using DmpApi.Fhir;
 
-/// <summary>The FHIR interactions, each with its SMART v2 permission letter (c r u d s).</summary>
-public enum FhirInteraction { Create, Read, Update, Delete, Search }
+namespace DmpApi.Auth;
 
 /// <summary>SMART App Launch v2 scope checks (e.g. user/*.cruds, patient/DocumentReference.rs); v1 .read/.write are honoured too.</summary>
 public static class SmartScopes
@@ -11,10 +10,11 @@ public static class SmartScopes
         var letter = interaction switch
         {
             FhirInteraction.Create => 'c',
-            FhirInteraction.Read => 'r',
-            FhirInteraction.Update => 'u',
+            FhirInteraction.Read or FhirInteraction.VRead or FhirInteraction.History => 'r',
+            FhirInteraction.Update or FhirInteraction.Patch => 'u',
             FhirInteraction.Delete => 'd',
-            _ => 's',
+            FhirInteraction.Search => 's',
+            _ => '\0', // a transaction or operation is scoped by what it does (RequireScopeOf), never by its own letter
         };
 
         foreach (var scope in scopes)

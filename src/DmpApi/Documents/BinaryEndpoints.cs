@@ -21,7 +21,8 @@ public static class BinaryEndpoints
         group.MapGet("/{id}", ReadAsync)
             .WithName("ReadBinary")
             .WithSummary("Read a document's content: raw bytes, or a FHIR Binary with Accept: application/fhir+json|xml")
-            .RequireScope("DocumentReference", FhirInteraction.Read);
+            .WithFhirOperation("Binary", FhirInteraction.Read)
+            .RequireScopeOf("DocumentReference", FhirInteraction.Read); // a document's content is read as the document is
         return group;
     }
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DmpApi.Access;
 using DmpApi.Auth;
-using DmpApi.Endpoints;
 using DmpApi.Fhir;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
@@ -28,7 +27,7 @@ public static class DocumentPatchEndpoints
         documents.MapPatch("/{id}", PatchAsync)
             .WithName("PatchDocumentReference")
             .WithSummary("Change a DocumentReference's status, securityLabel or archive flag (JSON Patch)")
-            .RequireScope("DocumentReference", FhirInteraction.Update);
+            .RequireScope("DocumentReference", FhirInteraction.Patch);
         return documents;
     }
 
@@ -45,7 +44,7 @@ public static class DocumentPatchEndpoints
         var patched = Apply(patch, current.Resource!);
         // Without If-Match the patch still applies to the version it was computed on: a concurrent change answers 412.
         var stored = await store.UpdateAsync(scope, patched, http.Request.IfMatchVersion() ?? current.Version, http.Request.BaseUrl(), ct);
-        return ResourceEndpoints.Written(http, HttpStatusCode.OK, stored, $"DocumentReference updated to version {stored.Version}.");
+        return FhirResult.Written(http, HttpStatusCode.OK, stored, $"DocumentReference updated to version {stored.Version}.");
     }
 
     private static async Task<JsonPatchDocument> ReadPatchAsync(HttpRequest request, CancellationToken ct)

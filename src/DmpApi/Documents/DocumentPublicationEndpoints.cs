@@ -24,7 +24,8 @@ public static class DocumentPublicationEndpoints
             .WithTags("Bundle")
             .WithName("ProvideDocumentBundle")
             .WithSummary("Publish documents with their content in one transaction (IHE MHD ITI-65 Provide Document Bundle)")
-            .RequireScope("DocumentReference", FhirInteraction.Create);
+            .WithFhirOperation("Bundle", FhirInteraction.Transaction)
+            .RequireScopeOf("DocumentReference", FhirInteraction.Create); // the transaction creates documents
         return fhir;
     }
 

@@ -33,7 +33,7 @@ internal sealed class DocumentReferenceRules : IResourceRules
                 OperationOutcome.IssueType.Required);
         }
 
-        RecordAuthor(document, write.Scope.Requester);
+        RecordAuthor(document, write.Scope.Writer);
         write.Replaced.AddRange(await DocumentReplacement.ReplacedAsync(document, patientId, write, cancellationToken));
 
         foreach (var (content, index) in document.Content.Select((c, i) => (c, i)))
@@ -77,7 +77,7 @@ internal sealed class DocumentReferenceRules : IResourceRules
     }
 
     /// <summary>DMP-RULES §3: the author is the depositing professional of the token; added to `author` when the body omits them.</summary>
-    private static void RecordAuthor(DocumentReference document, Requester requester)
+    private static void RecordAuthor(DocumentReference document, Writer requester)
     {
         if (requester.IdNatPs is not { } idNatPs
             || document.Author.Any(a => a.Identifier is { System: IdNatPsSystem, Value: var v } && v == idNatPs))
@@ -94,5 +94,5 @@ internal sealed class DocumentReferenceRules : IResourceRules
     }
 
     /// <summary>idNatPs (DMP-RULES §1), taken as given from the token.</summary>
-    public const string IdNatPsSystem = "urn:oid:1.2.250.1.71.4.2.1";
+    public const string IdNatPsSystem = Requester.IdNatPsSystem;
 }

@@ -41,7 +41,7 @@ public static class DocumentReplacement
 
             if (((DocumentReference)ResourceStore.ToStored(row).Resource!).Status == DocumentReferenceStatus.Superseded)
             {
-                throw AlreadyReplaced(id);
+                throw ResourceStore.AlreadyReplaced(id);
             }
 
             replaced.Add(row);
@@ -50,8 +50,4 @@ public static class DocumentReplacement
         return replaced;
     }
 
-    /// <summary>409: a document is replaced once; the newest version replaces the replacement instead.</summary>
-    public static FhirException AlreadyReplaced(string id) =>
-        new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Conflict,
-            $"DocumentReference/{id} has already been replaced (status superseded); replace its replacement instead.");
 }

@@ -14,6 +14,7 @@ public static class CapabilityStatementEndpoint
         fhir.MapGet("/metadata", (HttpContext http, SearchParameterRegistry registry) =>
                 new FhirResult(HttpStatusCode.OK, Build(http.Request.BaseUrl(), registry)))
             .AllowAnonymous()
+            .WithFhirOperation("CapabilityStatement", FhirInteraction.Capabilities)
             .WithTags("Metadata")
             .WithName("Capabilities")
             .WithSummary("The server's CapabilityStatement");
@@ -108,30 +109,5 @@ public static class CapabilityStatementEndpoint
         rest.Resource.Add(CommunicationEndpoints.Capability());
         statement.Rest.Add(rest);
         return statement;
-    }
-
-    /// <summary>A resource the server alone writes (AuditEvent, Communication): read and search-type, not versioned.</summary>
-    public static CapabilityStatement.ResourceComponent ReadOnlyResource(string type, string documentation,
-        IEnumerable<(string Name, SearchParamType Type, string Description)> parameters)
-    {
-        var resource = new CapabilityStatement.ResourceComponent
-        {
-            Type = type,
-            Documentation = documentation,
-            Versioning = CapabilityStatement.ResourceVersionPolicy.NoVersion,
-            ReadHistory = false,
-            UpdateCreate = false,
-            Interaction =
-            [
-                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.Read },
-                new CapabilityStatement.ResourceInteractionComponent { Code = CapabilityStatement.TypeRestfulInteraction.SearchType },
-            ],
-        };
-        foreach (var (name, paramType, description) in parameters)
-        {
-            resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = name, Type = paramType, Documentation = description });
-        }
-
-        return resource;
     }
 }

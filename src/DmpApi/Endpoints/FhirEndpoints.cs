@@ -21,13 +21,15 @@ public static class FhirEndpoints
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(new SearchParameterRegistry(FhirResources.Types));
         services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<IResourceIndexer>(sp => sp.GetRequiredService<SearchIndexer>());
         services.AddSingleton<PageTokens>();
         services.AddScoped<SearchEngine>();
         services.AddScoped<ResourceStore>();
-        services.AddSingleton<IResourceRules, PatientRules>();
-        services.AddSingleton<IResourceRules, DocumentReferenceRules>();
-        services.AddSingleton<IResourceRules, AllergyIntoleranceRules>();
-        services.AddSingleton<IResourceRules, ConsentRules>();
+        foreach (var resource in FhirResources.All)
+        {
+            services.AddSingleton(typeof(IResourceRules), resource.Rules);
+        }
+
         return services;
     }
 
@@ -42,13 +44,10 @@ public static class FhirEndpoints
             return next(context);
         });
         fhir.MapCapabilityStatement();
-        foreach (var type in FhirResources.Types)
+        foreach (var resource in FhirResources.All)
         {
-            var group = fhir.MapResourceEndpoints(type);
-            if (type == "DocumentReference")
-            {
-                group.MapDocumentPatchEndpoints();
-            }
+            var group = fhir.MapResourceEndpoints(resource.Type);
+            resource.MapOwnEndpoints?.Invoke(group);
         }
 
         fhir.MapDocumentPublicationEndpoints();

@@ -54,7 +54,7 @@ public static class ResourceEndpoints
                     ?? throw new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound, $"{type}/{id} has no version '{vid}'.");
                 return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
             })
-            .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.Read);
+            .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.VRead);
 
         group.MapGet("/{id}/_history", async (string id, HttpContext http, ResourceStore store, IOptions<SearchOptions> options, CancellationToken ct) =>
             {
@@ -66,7 +66,7 @@ public static class ResourceEndpoints
 
                 return new FhirResult(HttpStatusCode.OK, Bundles.History(http.Request.BaseUrl(), type, id, versions));
             })
-            .WithName($"History{type}").WithSummary($"All versions of a {type}, newest first").RequireScope(type, FhirInteraction.Read);
+            .WithName($"History{type}").WithSummary($"All versions of a {type}, newest first").RequireScope(type, FhirInteraction.History);
 
         group.MapPut("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {
@@ -77,7 +77,7 @@ public static class ResourceEndpoints
                 }
 
                 var stored = await store.UpdateAsync(http.GetAccessScope(), resource, http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
-                return Written(http, HttpStatusCode.OK, stored, $"{type} updated to version {stored.Version}.");
+                return FhirResult.Written(http, HttpStatusCode.OK, stored, $"{type} updated to version {stored.Version}.");
             })
             .WithName($"Update{type}").WithSummary($"Update a {type} (If-Match for optimistic locking)").RequireScope(type, FhirInteraction.Update);
 
@@ -103,7 +103,7 @@ public static class ResourceEndpoints
         if (string.IsNullOrWhiteSpace(condition))
         {
             var created = await store.CreateAsync(http.GetAccessScope(), resource, http.Request.BaseUrl(), ct);
-            return Written(http, HttpStatusCode.Created, created, $"{type} created.");
+            return FhirResult.Written(http, HttpStatusCode.Created, created, $"{type} created.");
         }
 
         // Conditional create (FHIR R4 §3.1.0.8): the unique INS index settles races between identical requests.
@@ -124,7 +124,7 @@ public static class ResourceEndpoints
             try
             {
                 var created = await store.CreateAsync(http.GetAccessScope(), resource, http.Request.BaseUrl(), ct);
-                return Written(http, HttpStatusCode.Created, created, $"{type} created.");
+                return FhirResult.Written(http, HttpStatusCode.Created, created, $"{type} created.");
             }
             catch (FhirException e) when (e.Status == HttpStatusCode.Conflict)
             {
@@ -142,7 +142,7 @@ public static class ResourceEndpoints
                 $"If-None-Exist '{condition}' matches more than one {type}; make the criteria more selective.");
         }
 
-        return Written(http, HttpStatusCode.OK, existing.Matches[0], $"A {type} matching If-None-Exist already exists; nothing was created.");
+        return FhirResult.Written(http, HttpStatusCode.OK, existing.Matches[0], $"A {type} matching If-None-Exist already exists; nothing was created.");
     }
 
     private static async Task<IResult> SearchAsync(string type, HttpContext http, IEnumerable<KeyValuePair<string, string>> parameters, SearchEngine engine,
@@ -193,21 +193,5 @@ public static class ResourceEndpoints
         }
 
         return resource;
-    }
-
-    /// <summary>The answer to a write: Location, ETag and Last-Modified, and the body the client preferred.</summary>
-    internal static FhirResult Written(HttpContext http, HttpStatusCode status, StoredResource stored, string message)
-    {
-        var body = http.Request.PreferredReturn() switch
-        {
-            PreferReturn.Minimal => null,
-            PreferReturn.OperationOutcome => (Resource)Outcomes.Information(message),
-            _ => stored.Resource,
-        };
-        return new FhirResult(status, body)
-        {
-            Location = $"{http.Request.BaseUrl()}/{stored.ResourceType}/{stored.Id}/_history/{stored.Version}",
-            VersionSource = stored.Resource,
-        };
     }
 }

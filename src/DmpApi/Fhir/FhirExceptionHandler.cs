@@ -3,11 +3,12 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace DmpApi.Fhir;
 
 /// <summary>The one place where exceptions become OperationOutcomes: client mistakes are 4xx, never 500.</summary>
-internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger) : IExceptionHandler
+internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger, IOptions<UnavailableOptions> unavailable) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -28,7 +29,7 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
             // Backstop for text a database refuses (PostgreSQL 22021: a NUL byte): the client's input, so 400.
             Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } or DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire } } =>
                 (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Value, "The request holds characters the record cannot store.")),
-            _ when Storage.DatabaseUnavailable.Matches(exception) =>
+            _ when unavailable.Value.Matches(exception) =>
                 (HttpStatusCode.ServiceUnavailable, Outcomes.Build(OperationOutcome.IssueType.Transient, "The database did not answer in time; retry later.")),
             _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception,
                 $"An unexpected error occurred; it has been logged under request id {httpContext.TraceIdentifier} (X-Request-Id): quote it to the operator.")),

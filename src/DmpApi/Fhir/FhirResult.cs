@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using DmpApi.Audit;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Fhir;
@@ -19,12 +18,12 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
     /// The resources of the body's first entries (a Bundle left without them): their stored JSON goes into a JSON answer
     /// as is (<see cref="StoredEntries"/>); they are parsed only for an XML one.
     /// </summary>
-    public IReadOnlyList<Storage.StoredResource>? StoredEntries { get; init; }
+    public IReadOnlyList<IStoredEntry>? StoredEntries { get; init; }
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         // DMP-RULES §4: the trace names each resource returned (each entry of a Bundle), or the one written.
-        var audit = httpContext.AuditScope();
+        var audit = httpContext.RequestTrace();
         foreach (var stored in StoredEntries ?? [])
         {
             audit?.Returned(stored.ResourceType, stored.Id, stored.PatientId);
@@ -82,4 +81,20 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
     }
 
     public static FhirResult Outcome(HttpStatusCode status, OperationOutcome outcome) => new(status, outcome);
+
+    /// <summary>The answer to a write: Location, ETag and Last-Modified, and the body the client preferred.</summary>
+    public static FhirResult Written(HttpContext http, HttpStatusCode status, IStoredEntry stored, string message)
+    {
+        var body = http.Request.PreferredReturn() switch
+        {
+            PreferReturn.Minimal => null,
+            PreferReturn.OperationOutcome => (Resource)Outcomes.Information(message),
+            _ => stored.Resource,
+        };
+        return new FhirResult(status, body)
+        {
+            Location = $"{http.Request.BaseUrl()}/{stored.ResourceType}/{stored.Id}/_history/{stored.Version}",
+            VersionSource = stored.Resource,
+        };
+    }
 }

@@ -1,6 +1,21 @@
 using System.Text.Json;
 
+using Hl7.Fhir.Model;
+
 namespace DmpApi.Fhir;
+
+/// <summary>A resource version as the store keeps it: its FHIR JSON as written, parsed only when its model is needed.</summary>
+public interface IStoredEntry
+{
+    string ResourceType { get; }
+    string Id { get; }
+    int Version { get; }
+    /// <summary>The record the version belongs to, null for resources outside any record.</summary>
+    string? PatientId { get; }
+    /// <summary>The FHIR JSON as the store wrote it (null for a deleted version).</summary>
+    byte[]? Json { get; }
+    Resource? Resource { get; }
+}
 
 /// <summary>
 /// Puts stored resources into a Bundle's JSON: the SDK serialises the Bundle without them, and each entry's

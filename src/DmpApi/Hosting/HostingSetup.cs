@@ -1,5 +1,4 @@
 using System.Net;
-using DmpApi.Auth;
 using DmpApi.Fhir;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -82,7 +81,7 @@ public static class HostingSetup
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<FhirOperation>() is { } operation)
             {
-                var interaction = operation.Interaction.ToString().ToLowerInvariant();
+                var interaction = operation.Code; // the restful-interaction code: read, vread, search-type…
                 if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
                 {
                     tags.Tags.Add(new("fhir.interaction", interaction));

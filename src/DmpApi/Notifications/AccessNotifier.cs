@@ -7,7 +7,7 @@ namespace DmpApi.Notifications;
 /// Notifies on a professional's allowed access to a record (DMP-RULES §4), called by <see cref="AccessScope"/> with each
 /// read decision. One per request: a record is handled once per request however many times the request decides on it.
 /// </summary>
-public sealed class AccessNotifier(NotificationStore store, TimeProvider clock, ILogger<AccessNotifier> logger)
+public sealed class AccessNotifier(NotificationStore store, TimeProvider clock, ILogger<AccessNotifier> logger) : IAccessDecisionObserver
 {
     private readonly HashSet<string> _handled = new(StringComparer.Ordinal);
 

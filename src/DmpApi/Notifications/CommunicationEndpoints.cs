@@ -3,9 +3,7 @@ using System.Net;
 using DmpApi.Access;
 using DmpApi.Audit;
 using DmpApi.Auth;
-using DmpApi.Endpoints;
 using DmpApi.Fhir;
-using DmpApi.OpenApi;
 using DmpApi.Patients;
 using DmpApi.Search;
 using DmpApi.Storage;
@@ -57,7 +55,7 @@ public static class CommunicationEndpoints
 
     /// <summary>Communication in the CapabilityStatement: read and search-type only (the server alone sends notifications).</summary>
     public static CapabilityStatement.ResourceComponent Capability() =>
-        CapabilityStatementEndpoint.ReadOnlyResource(ResourceType, "Notifications to the patient (DMP-RULES §4), read-only: the patient reads those of their own record; professionals cannot.",
+        CapabilityResources.ReadOnly(ResourceType, "Notifications to the patient (DMP-RULES §4), read-only: the patient reads those of their own record; professionals cannot.",
             Parameters);
 
     /// <summary>The FHIR view of a notification. CSP R1111-53: an unannounced document is never named, not even by id.</summary>

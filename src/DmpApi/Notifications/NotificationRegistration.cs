@@ -1,3 +1,5 @@
+using DmpApi.Access;
+
 namespace DmpApi.Notifications;
 
 public static class NotificationRegistration
@@ -8,6 +10,7 @@ public static class NotificationRegistration
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<NotificationStore>();
         services.AddScoped<AccessNotifier>();
+        services.AddScoped<IAccessDecisionObserver>(sp => sp.GetRequiredService<AccessNotifier>());
         services.AddSingleton<UnannouncedDocumentSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<UnannouncedDocumentSweeper>());
         return services;

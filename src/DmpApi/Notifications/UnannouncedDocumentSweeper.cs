@@ -59,6 +59,7 @@ public sealed class UnannouncedDocumentSweeper(
             var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
             var (system, code) = (DmpCodes.InvisibleToPatient.System, DmpCodes.InvisibleToPatient.Code);
             // The label on the current version (the token index holds current versions); the deposit is version 1's time.
+            var notifications = db.Notifications; // an extension property cannot appear inside the query's expression tree
             var rows = await (
                     from label in db.TokenIndex
                     where label.ResourceType == DocumentReference && label.ParamName == "security-label"
@@ -67,7 +68,7 @@ public sealed class UnannouncedDocumentSweeper(
                     where current.IsCurrent && !current.IsDeleted && current.PatientId != null
                     join first in db.Resources on current.LogicalId equals first.LogicalId
                     where first.ResourceType == DocumentReference && first.VersionId == 1 && first.LastUpdated <= depositedBefore
-                    where !db.Notifications.Any(n => n.PatientId == current.PatientId && n.Reason == NotificationReason.UnannouncedDocument && n.DocumentId == current.LogicalId)
+                    where !notifications.Any(n => n.PatientId == current.PatientId && n.Reason == NotificationReason.UnannouncedDocument && n.DocumentId == current.LogicalId)
                     select new { current.LogicalId, current.PatientId })
                 .Distinct()
                 .AsNoTracking()

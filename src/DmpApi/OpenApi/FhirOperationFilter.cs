@@ -1,4 +1,5 @@
 using DmpApi.Auth;
+using DmpApi.Fhir;
 using DmpApi.Search;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -177,7 +178,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
         parameters.Add(FhirParameters.Accept(route.Kind == FhirRouteKind.BinaryRead));
         if (route.Kind != FhirRouteKind.Capabilities)
         {
-            operation.Description += route.Operation is { } needs ? $" Needs a SMART scope granting it, e.g. {FhirParameters.ScopeExample(needs)}." : string.Empty;
+            operation.Description += route.Scope is { } needs ? $" Needs a SMART scope granting it, e.g. {FhirParameters.ScopeExample(needs)}." : string.Empty;
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, document)] = [] }];
             responses.Outcome("401", "Missing, invalid or expired bearer token, or a token that names no professional or patient");
             responses.Outcome("403", "The token's scopes do not grant this interaction, or the DMP rules deny access to this record (the diagnostics say why)");

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DmpApi.Auth;
+using DmpApi.Fhir;
 using Microsoft.OpenApi;
 
 namespace DmpApi.OpenApi;
@@ -62,17 +63,17 @@ internal static class FhirParameters
     };
 
     /// <summary>A SMART v2 scope that grants the interaction (SmartScopes: c r u d s).</summary>
-    public static string ScopeExample(FhirOperation operation)
+    public static string ScopeExample(SmartScope scope)
     {
-        var letter = operation.Interaction switch
+        var letter = scope.Interaction switch
         {
             FhirInteraction.Create => "c",
-            FhirInteraction.Read => "r",
-            FhirInteraction.Update => "u",
+            FhirInteraction.Read or FhirInteraction.VRead or FhirInteraction.History => "r",
+            FhirInteraction.Update or FhirInteraction.Patch => "u",
             FhirInteraction.Delete => "d",
             _ => "s",
         };
-        return $"user/{operation.ResourceType}.{letter} or patient/{operation.ResourceType}.{letter}";
+        return $"user/{scope.ResourceType}.{letter} or patient/{scope.ResourceType}.{letter}";
     }
 
     public static Dictionary<string, IOpenApiHeader> ReadHeaders() => new()

@@ -1,5 +1,4 @@
 using DmpApi.Fhir;
-using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -28,7 +27,7 @@ public static class PatientReferences
         string? patientId = null;
         if (reference.Reference is { } literal)
         {
-            if (SearchIndexer.ParseReference(literal) is ("Patient", var id))
+            if (FhirReferences.Parse(literal) is ("Patient", var id))
             {
                 patientId = await PatientExists.For(db)(db, id, ct) ? id : null;
             }
@@ -54,7 +53,7 @@ public static class PatientReferences
     public static string IdOf(string value)
     {
         var trimmed = value.Trim();
-        if (SearchIndexer.ParseReference(trimmed) is var (type, id))
+        if (FhirReferences.Parse(trimmed) is var (type, id))
         {
             return type == "Patient" ? id : throw FhirException.BadRequest($"patient must name a Patient; got '{value}'.");
         }

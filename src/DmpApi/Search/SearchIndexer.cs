@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using DmpApi.Fhir;
 using DmpApi.Storage;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
@@ -17,7 +18,7 @@ public sealed record SearchIndexEntries(
     List<ReferenceIndexRow> References);
 
 /// <summary>Evaluates every search parameter of a resource with the SDK's FHIRPath engine and turns the values into index rows.</summary>
-public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<SearchIndexer> logger)
+public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<SearchIndexer> logger) : IResourceIndexer
 {
     public const int MaxIndexedLength = 256;
 
@@ -28,6 +29,12 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<Sear
     private static readonly FhirPathCompiler Compiler = new(new SymbolTable().AddStandardFP().AddFhirExtensions());
 
     private readonly ConcurrentDictionary<string, CompiledExpression> _compiled = new(StringComparer.Ordinal);
+
+    public List<SearchIndexRow> IndexRows(Resource resource, string? patientId)
+    {
+        var index = Extract(resource, patientId);
+        return index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
+    }
 
     public SearchIndexEntries Extract(Resource resource, string? patientId)
     {
@@ -165,23 +172,8 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<Sear
         }
     }
 
-    /// <summary>Type and id of a literal reference (relative, absolute or versioned); null for contained or identifier-only ones.</summary>
-    public static (string Type, string Id)? ParseReference(string reference)
-    {
-        if (reference.StartsWith('#'))
-        {
-            return null;
-        }
-
-        var parts = reference.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var history = Array.IndexOf(parts, "_history");
-        if (history >= 0)
-        {
-            parts = parts[..history];
-        }
-
-        return parts.Length >= 2 && ModelInfo.IsKnownResource(parts[^2]) ? (parts[^2], parts[^1]) : null;
-    }
+    /// <summary>Type and id of a literal reference (<see cref="FhirReferences.Parse"/>).</summary>
+    public static (string Type, string Id)? ParseReference(string reference) => FhirReferences.Parse(reference);
 
     /// <summary>FHIR string matching is case- and accent-insensitive: lower-case, strip combining marks.</summary>
     public static string Normalize(string text)

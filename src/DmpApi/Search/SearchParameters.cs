@@ -16,7 +16,7 @@ public sealed record SearchParam(string ResourceType, string Name, SearchParamKi
 public sealed partial class SearchParameterRegistry
 {
     /// <summary>PDSm archive flag on DocumentReference (extension isArchived, boolean), as the ANS PDSm SearchParameter defines it.</summary>
-    public const string IsArchivedExtension = "http://esante.gouv.fr/cisis/fhir/StructureDefinition/PDSm_isArchived";
+    public const string IsArchivedExtension = DmpApi.Access.DmpCodes.IsArchivedExtension;
 
     private readonly Dictionary<string, Dictionary<string, SearchParam>> _byType = new(StringComparer.Ordinal);
 

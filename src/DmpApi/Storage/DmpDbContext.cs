@@ -1,5 +1,3 @@
-using DmpApi.Audit;
-using DmpApi.Notifications;
 using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Storage;
@@ -14,9 +12,8 @@ public abstract class DmpDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ReferenceIndexRow> ReferenceIndex => Set<ReferenceIndexRow>();
     public DbSet<PatientIdentityRow> PatientIdentities => Set<PatientIdentityRow>();
     public DbSet<BinaryRow> Binaries => Set<BinaryRow>();
-    public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
-    public DbSet<NotificationRecord> Notifications => Set<NotificationRecord>();
 
+    // Features keep their own tables (AuditRecords, Notifications) with their configurations, found here by assembly scan.
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DmpDbContext).Assembly);
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using DmpApi.Fhir;
-using DmpApi.Search;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +9,7 @@ namespace DmpApi.Storage;
 /// A stored version of a resource. One read back from a row keeps its FHIR JSON as written and is parsed only when its
 /// model is needed (an access rule reading the body, an XML answer): a JSON answer sends the stored bytes.
 /// </summary>
-public sealed class StoredResource
+public sealed class StoredResource : IStoredEntry
 {
     private Resource? _resource;
 
@@ -70,7 +69,7 @@ public interface IResourceRules
 /// Versioned FHIR resource storage (DESIGN §5): each write is one transaction holding the new version, its index
 /// rows, the superseded flag on the previous version and any binaries; reads require an <see cref="AccessScope"/>.
 /// </summary>
-public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock, WriteGate writeGate)
+public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEnumerable<IResourceRules> rules, TimeProvider clock, WriteGate writeGate)
 {
     private readonly Dictionary<string, IResourceRules> _rules = rules.ToDictionary(r => r.ResourceType);
 
@@ -275,19 +274,18 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         };
         if (resource is DocumentReference)
         {
-            row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
+            row.DepositorIdNatPs = previous is null ? scope.Writer.IdNatPs : previous.DepositorIdNatPs;
             row.DepositedAt = previous is null ? now : previous.DepositedAt;
         }
         else if (resource is AllergyIntolerance)
         {
             // Its recorder, from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
-            row.DepositorIdNatPs = previous is null ? scope.Requester.IdNatPs : previous.DepositorIdNatPs;
+            row.DepositorIdNatPs = previous is null ? scope.Writer.IdNatPs : previous.DepositorIdNatPs;
         }
 
         scope.DescribeAccess(row, resource);
 
-        var index = indexer.Extract(resource, patientId);
-        var indexRows = index.Tokens.Cast<SearchIndexRow>().Concat(index.Strings).Concat(index.Dates).Concat(index.References).ToList();
+        var indexRows = indexer.IndexRows(resource, patientId);
         foreach (var entry in indexRows)
         {
             entry.Resource = row;
@@ -310,7 +308,7 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
         }
         catch (FhirException e) when (e.Status == HttpStatusCode.PreconditionFailed)
         {
-            throw Documents.DocumentReplacement.AlreadyReplaced(replaced.LogicalId);
+            throw AlreadyReplaced(replaced.LogicalId);
         }
     }
 
@@ -392,4 +390,9 @@ public sealed class ResourceStore(DmpDbContext db, SearchIndexer indexer, IEnume
                 : $"{type}/{id} is at version {actual}, not {expected} (If-Match); read it again and retry.");
 
     internal static StoredResource ToStored(ResourceRow row) => new(row);
+
+    /// <summary>409: a document is replaced once; the newest version replaces the replacement instead (IHE MHD).</summary>
+    public static FhirException AlreadyReplaced(string id) =>
+        new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Conflict,
+            $"DocumentReference/{id} has already been replaced (status superseded); replace its replacement instead.");
 }

@@ -1,3 +1,4 @@
+using DmpApi.Fhir;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,7 @@ public static class StorageRegistration
         }
 
         services.AddSingleton<WriteGate>();
+        services.Configure<UnavailableOptions>(o => o.Recognisers.Add(DatabaseUnavailable.Matches));
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return services;
     }

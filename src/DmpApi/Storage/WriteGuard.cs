@@ -1,4 +1,3 @@
-using DmpApi.Auth;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Storage;
@@ -19,6 +18,9 @@ public sealed record WriteIntent(string ResourceType, string? PatientId, Resourc
 
     public bool OpensRecord => Current is null && Proposed is Patient;
 }
+
+/// <summary>The requester as a writer: the professional's idNatPs (null for a patient) and the display name for `author`/`recorder`.</summary>
+public sealed record Writer(string? IdNatPs, string? Name);
 
 /// <summary>The guard's answer when it allows a write (a refusal is thrown); passed by callers whose write follows from one already allowed.</summary>
 public sealed record WriteDecision
@@ -45,7 +47,8 @@ public interface IWriteGuard
 /// </summary>
 public interface IRecordAccess : IWriteGuard
 {
-    Requester Requester { get; }
+    /// <summary>Who writes, as the store records it on the rows (a document's author, an allergy's recorder).</summary>
+    Writer Writer { get; }
 
     /// <summary>403 when the record is denied to the requester; false when no such record exists.</summary>
     Task<bool> RequireReadAsync(string patientId, CancellationToken ct);

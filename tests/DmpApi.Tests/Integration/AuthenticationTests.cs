@@ -1,4 +1,5 @@
 using System.Net;
+using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Tests.Infrastructure;
 using DmpApi.Tests.Reliability;

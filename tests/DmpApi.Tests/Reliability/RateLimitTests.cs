@@ -1,4 +1,5 @@
 using System.Net;
+using DmpApi.Audit;
 using DmpApi.Storage;
 using DmpApi.Tests.Infrastructure;
 using Hl7.Fhir.Model;

@@ -1,7 +1,7 @@
 using System.Net;
 using DmpApi.Access;
 using DmpApi.Storage;
-using DmpApi.Storage.Seeding;
+using DmpApi.Seeding;
 using DmpApi.Tests.Infrastructure;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DmpApi.Tests.Seeding;
 
 /// <summary>
-/// The seed command's data (Storage/Seeding): records written through the store's own path, so that the API finds, decides
+/// The seed command's data (Seeding/): records written through the store's own path, so that the API finds, decides
 /// on and serves them exactly as records created through it.
 /// </summary>
 public sealed class RecordSeederTests(TestStore store) : StoreFixture(store)

@@ -1,4 +1,5 @@
 using DmpApi.Auth;
+using DmpApi.Fhir;
 using DmpApi.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
@@ -54,6 +55,27 @@ public sealed class EndpointMetadataTests
         var anonymous = FhirEndpoints().Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(e => e.RoutePattern.RawText);
 
         Assert.That(anonymous, Is.EqualTo(new[] { "/fhir/metadata" }));
+    }
+
+    [TestCase("GET", "/fhir/metadata", "CapabilityStatement", FhirInteraction.Capabilities)]
+    [TestCase("GET", "/fhir/DocumentReference/", "DocumentReference", FhirInteraction.Search)]
+    [TestCase("POST", "/fhir/DocumentReference/_search", "DocumentReference", FhirInteraction.Search)]
+    [TestCase("POST", "/fhir/DocumentReference/", "DocumentReference", FhirInteraction.Create)]
+    [TestCase("GET", "/fhir/DocumentReference/{id}", "DocumentReference", FhirInteraction.Read)]
+    [TestCase("GET", "/fhir/DocumentReference/{id}/_history/{vid}", "DocumentReference", FhirInteraction.VRead)]
+    [TestCase("GET", "/fhir/DocumentReference/{id}/_history", "DocumentReference", FhirInteraction.History)]
+    [TestCase("PUT", "/fhir/DocumentReference/{id}", "DocumentReference", FhirInteraction.Update)]
+    [TestCase("PATCH", "/fhir/DocumentReference/{id}", "DocumentReference", FhirInteraction.Patch)]
+    [TestCase("DELETE", "/fhir/Consent/{id}", "Consent", FhirInteraction.Delete)]
+    [TestCase("POST", "/fhir/", "Bundle", FhirInteraction.Transaction)]
+    [TestCase("GET", "/fhir/Binary/{id}", "Binary", FhirInteraction.Read)]
+    [TestCase("GET", "/fhir/AuditEvent/", "AuditEvent", FhirInteraction.Search)]
+    public void An_endpoint_declares_the_full_interaction_it_performs(string method, string route, string type, FhirInteraction interaction)
+    {
+        var endpoint = FhirEndpoints().Single(e => e.RoutePattern.RawText?.TrimEnd('/') == route.TrimEnd('/')
+            && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(method) == true);
+
+        Assert.That(endpoint.Metadata.GetMetadata<FhirOperation>(), Is.EqualTo(new FhirOperation(type, interaction)));
     }
 
     private List<RouteEndpoint> FhirEndpoints() =>

@@ -1,4 +1,4 @@
-using DmpApi.Search;
+using DmpApi.Fhir;
 
 namespace DmpApi.Tests.Unit;
 

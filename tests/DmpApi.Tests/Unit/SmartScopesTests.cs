@@ -1,4 +1,5 @@
 using DmpApi.Auth;
+using DmpApi.Fhir;
 
 namespace DmpApi.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Linq.Expressions;
 
-namespace DmpApi.Search;
+namespace DmpApi.Storage;
 
 /// <summary>Combines LINQ predicates into one expression the database provider translates (no Invoke nodes).</summary>
 public static class Predicates

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace DmpApi.Search;
+namespace DmpApi.Fhir;
 
 /// <summary>
 /// A FHIR date, dateTime or instant as the UTC interval it covers (FHIR R4 §3.1.1.4.2: "2024-05" means the whole month).

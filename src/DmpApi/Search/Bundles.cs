@@ -1,11 +1,10 @@
 using System.Globalization;
 using DmpApi.Auth;
 using DmpApi.Fhir;
-using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 
-namespace DmpApi.Endpoints;
+namespace DmpApi.Search;
 
 /// <summary>Search and history Bundles (FHIR R4 §3.1.1.3, §3.1.0.11).</summary>
 public static class Bundles

@@ -5,10 +5,11 @@ using System.Threading.Channels;
 using DmpApi.Access;
 using DmpApi.Auth;
 using DmpApi.Patients;
+using DmpApi.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.EntityFrameworkCore;
 
-namespace DmpApi.Storage.Seeding;
+namespace DmpApi.Seeding;
 
 /// <summary>What to seed: N records of M documents each, opened by one professional (the bench's requester).</summary>
 public sealed record SeedPlan(int Patients, int DocumentsPerPatient, int PatientsPerTransaction, string IdNatPs, string? IdsFile);

@@ -1,8 +1,9 @@
 using System.Globalization;
 using DmpApi.Access;
 using DmpApi.Endpoints;
+using DmpApi.Storage;
 
-namespace DmpApi.Storage.Seeding;
+namespace DmpApi.Seeding;
 
 /// <summary>
 /// `seed --patients N --documents-per-patient M [--patients-per-transaction K] [--idnps 810001234567] [--ids FILE]`:

@@ -1,9 +1,10 @@
 using System.Data.Common;
 using System.Globalization;
+using DmpApi.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
-namespace DmpApi.Storage.Seeding;
+namespace DmpApi.Seeding;
 
 /// <summary>
 /// A bulk load into an empty SQLite database, undone by <see cref="FinishAsync"/>: the rollback journal in memory instead

@@ -1,11 +1,12 @@
 using System.Data.Common;
 using System.Globalization;
+using DmpApi.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
-namespace DmpApi.Storage.Seeding;
+namespace DmpApi.Seeding;
 
 /// <summary>
 /// Saves staged versions, one transaction per call. On SQLite, with prepared multi-row INSERTs built from the EF model
