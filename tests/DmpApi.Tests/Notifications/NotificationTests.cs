@@ -85,14 +85,14 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
 
         var own = await asTreatingDoctor.SearchBundleAsync("Communication", $"recipient:identifier={Systems.IdNatPs}|{TreatingDoctor}");
         var byDefault = await asTreatingDoctor.SearchBundleAsync("Communication", $"patient=Patient/{patient.Id}");
-        var notice = own.Entry.Select(e => e.Resource).OfType<Communication>().Single(c => c.Subject.Reference == $"Patient/{patient.Id}");
+        var notice = own.Entry.Select(e => e.Resource).OfType<Communication>().Single(c => c.Subject?.Reference == $"Patient/{patient.Id}");
         var colleague = await Fhir.As(Tokens.Professional(OtherDoctor)).SearchAsync("Communication", $"recipient:identifier={Systems.IdNatPs}|{TreatingDoctor}");
         var colleagueReads = await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/Communication/{notice.Id}");
 
         Assert.Multiple(() =>
         {
             Assert.That(Mentions(notice, OtherDoctor), Is.True);
-            Assert.That(byDefault.Entry.Select(e => e.Resource.Id), Is.EqualTo(new[] { notice.Id }), "only what is addressed to them, never the patient's own notices");
+            Assert.That(byDefault.Entry.Select(e => e.Resource?.Id), Is.EqualTo(new[] { notice.Id }), "only what is addressed to them, never the patient's own notices");
             Assert.That(colleague.Status, Is.EqualTo(HttpStatusCode.Forbidden), colleague.ToString());
             Assert.That(colleagueReads.Status, Is.EqualTo(HttpStatusCode.NotFound), colleagueReads.ToString());
         });
