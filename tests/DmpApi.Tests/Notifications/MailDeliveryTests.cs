@@ -198,6 +198,16 @@ public sealed class MailDeliveryTests(TestStore store)
     }
 
     [Test]
+    public async Task An_SMTP_host_without_a_sender_address_stops_the_start()
+    {
+        await using var app = new DmpApiApplication(await DatabaseAsync(), new Dictionary<string, string?> { ["Notifications:Smtp:Host"] = "127.0.0.1" });
+
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => app.CreateClient());
+
+        Assert.That(failure!.Message, Does.Contain("Notifications:Smtp:From"));
+    }
+
+    [Test]
     public void The_backoff_doubles_from_its_base_up_to_its_ceiling()
     {
         var options = new DeliveryOptions { RetryBaseDelay = TimeSpan.FromSeconds(30), RetryMaxDelay = TimeSpan.FromMinutes(5) };
