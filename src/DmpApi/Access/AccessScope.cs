@@ -283,6 +283,16 @@ public sealed class AccessScope(
     }
 
     /// <summary>
+    /// The idNatPs of a professional reading what is addressed to them by name, whatever the record (their notices,
+    /// issue 15): the query is confined to it. Null for a patient, who goes through <see cref="PatientsOwnRecordAsync"/>.
+    /// </summary>
+    public string? ProfessionalsOwnIdentity()
+    {
+        Consulted = true;
+        return Requester.Kind == RequesterKind.Professional && Requester.IdNatPs is { Length: > 0 } idNatPs ? idNatPs : null;
+    }
+
+    /// <summary>
     /// Forgets what was read of a record, as this request is changing its Patient or Consents: they are read again, and
     /// what is read of them inside the write transaction is never shared (it may be rolled back).
     /// </summary>

@@ -14,6 +14,12 @@ public enum ConsentDirectiveKind
 
     /// <summary>The patient opposes access by the centre 15 regulating doctor (CSP L1111-17 I).</summary>
     RegulationOpposition,
+
+    /// <summary>A permit with purpose BTG: the professional may break the glass even where the patient opposed it, and only then.</summary>
+    BreakTheGlassPermit,
+
+    /// <summary>A permit with purpose ETREAT: the regulating doctor may access even where the patient opposed regulation, and only then.</summary>
+    RegulationPermit,
 }
 
 /// <summary>One access decision of the patient, read from an active Consent (DMP-RULES §5); IdNatPs names the professional of a Permit or a Block.</summary>

@@ -49,7 +49,7 @@ public static class ConsentDirectives
         };
     }
 
-    /// <summary>A permit: every actor IRCP with an idNatPs, purpose TREAT, optional period, nothing narrowing it (DMP-RULES §5).</summary>
+    /// <summary>A permit: every actor IRCP with an idNatPs, purpose TREAT (or an emergency mode), optional period, nothing narrowing it (DMP-RULES §5).</summary>
     private static ConsentReading ReadPermit(Consent.provisionComponent provision, string? consentId, string source, List<IgnoredDirective> ignored)
     {
         string? problem = null;
@@ -62,9 +62,9 @@ public static class ConsentDirectives
             // The DMP authorises a professional on the whole record; a partial permit cannot be honoured as such.
             problem = "the permit is limited to part of the record (class, code, data, securityLabel or dataPeriod), which the DMP does not support.";
         }
-        else if (!provision.Purpose.Any(p => p?.System == DmpCodes.ActReasonSystem && p.Code == DmpCodes.Treatment))
+        else if (PermitKinds(provision) is [])
         {
-            problem = $"a permit must have purpose {DmpCodes.ActReasonSystem}|{DmpCodes.Treatment}.";
+            problem = $"a permit must have purpose {DmpCodes.Treatment}, {DmpCodes.BreakTheGlass} or {DmpCodes.Regulation} ({DmpCodes.ActReasonSystem}).";
         }
         else if (provision.Actor.Count == 0)
         {
@@ -101,8 +101,23 @@ public static class ConsentDirectives
             return new ConsentReading([], ignored);
         }
 
-        return new ConsentReading(professionals.Select(p => new ConsentDirective(ConsentDirectiveKind.Permit, p, period, consentId)).ToList(), ignored);
+        return new ConsentReading(
+            professionals.SelectMany(p => PermitKinds(provision).Select(kind => new ConsentDirective(kind, p, period, consentId))).ToList(), ignored);
     }
+
+    /// <summary>What a permit's purposes authorise: TREAT normal access; BTG or ETREAT that emergency mode only (issue 15 item 4).</summary>
+    private static List<ConsentDirectiveKind> PermitKinds(Consent.provisionComponent provision) =>
+        provision.Purpose.Where(p => p?.System == DmpCodes.ActReasonSystem)
+            .Select(p => p.Code switch
+            {
+                DmpCodes.Treatment => ConsentDirectiveKind.Permit,
+                DmpCodes.BreakTheGlass => ConsentDirectiveKind.BreakTheGlassPermit,
+                DmpCodes.Regulation => ConsentDirectiveKind.RegulationPermit,
+                _ => (ConsentDirectiveKind?)null,
+            })
+            .OfType<ConsentDirectiveKind>()
+            .Distinct()
+            .ToList();
 
     /// <summary>A deny: with actors, blocks of each named idNatPs whatever the purpose; without, oppositions to BTG and ETREAT (DMP-RULES §5).</summary>
     private static ConsentReading ReadDeny(Consent.provisionComponent provision, string? consentId, string source, List<IgnoredDirective> ignored)

@@ -37,7 +37,8 @@ public static class RecordAccessRules
         {
             case DmpCodes.BreakTheGlass:
                 // DMP-RULES §2 rule 3: bris de glace is allowed unless the patient opposed it.
-                return record.OpposesBreakTheGlass(now)
+                // An emergency-only permit (purpose BTG) lets that professional through the opposition, in this mode only.
+                return record.OpposesBreakTheGlass(now) && !record.PermitsInEmergency(idNatPs, ConsentDirectiveKind.BreakTheGlassPermit, now)
                     ? AccessDecision.Deny(AccessDenialReason.BreakTheGlassOpposed,
                         "The patient has opposed emergency (bris de glace) access to their DMP. " + NormalModeHint(record, idNatPs, treatingDoctor, now))
                     : AccessDecision.Allow(AccessMode.BreakTheGlass, treatingDoctor);
@@ -52,7 +53,7 @@ public static class RecordAccessRules
                 }
 
                 // DMP-RULES §2 rule 3: independent of the opposition to bris de glace.
-                return record.OpposesRegulation(now)
+                return record.OpposesRegulation(now) && !record.PermitsInEmergency(idNatPs, ConsentDirectiveKind.RegulationPermit, now)
                     ? AccessDecision.Deny(AccessDenialReason.RegulationOpposed,
                         "The patient has opposed access to their DMP by the centre 15 regulating doctor. " + NormalModeHint(record, idNatPs, treatingDoctor, now))
                     : AccessDecision.Allow(AccessMode.Regulation, treatingDoctor);

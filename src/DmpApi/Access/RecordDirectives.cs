@@ -63,6 +63,9 @@ public sealed record RecordDirectives(
 
     public bool OpposesRegulation(DateTimeOffset now) => InForce(ConsentDirectiveKind.RegulationOpposition, now).Any();
 
+    /// <summary>An emergency-only permit of this professional for that mode (BreakTheGlassPermit or RegulationPermit), in force now.</summary>
+    public bool PermitsInEmergency(string idNatPs, ConsentDirectiveKind kind, DateTimeOffset now) => InForce(kind, now).Any(d => d.IdNatPs == idNatPs);
+
     /// <summary>Every permit naming this professional, in force or not (the denial message tells which).</summary>
     public IEnumerable<ConsentDirective> PermitsFor(string idNatPs) =>
         Directives.Where(d => d.Kind == ConsentDirectiveKind.Permit && d.IdNatPs == idNatPs);

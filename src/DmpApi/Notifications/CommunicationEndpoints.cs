@@ -15,8 +15,9 @@ using Microsoft.Extensions.Options;
 namespace DmpApi.Notifications;
 
 /// <summary>
-/// The notifications of a record as read-only FHIR Communications (DESIGN §4, DMP-RULES §4): only the patient reads
-/// them, those of their own record, newest first; professionals get 403.
+/// The notifications as read-only FHIR Communications (DESIGN §4, DMP-RULES §4), newest first: the patient reads those
+/// of their own record; a professional reads those addressed to them (a médecin traitant told of an emergency access,
+/// issue 15), whatever the record, and nothing else. Communication.status tells where the notice's mail stands.
 /// </summary>
 public static class CommunicationEndpoints
 {
@@ -28,7 +29,8 @@ public static class CommunicationEndpoints
 
     private static readonly (string Name, SearchParamType Type, string Description)[] Parameters =
     [
-        ("patient", SearchParamType.Reference, "The record whose notifications are searched: Patient/{id} or {id}; a patient may name only their own (the default)"),
+        ("patient", SearchParamType.Reference, "The record whose notifications are searched: Patient/{id} or {id}; a patient may name only their own (the default); a professional gets those of that record addressed to them"),
+        ("recipient", SearchParamType.Reference, "To whom: Patient/{id} (the patient), or recipient:identifier=" + DmpCodes.IdNatPsSystem + "|{idNatPs} (a médecin traitant). A professional names only themselves (the default; anyone else: 403)"),
     ];
 
     public static RouteGroupBuilder MapCommunicationEndpoints(this RouteGroupBuilder fhir)
@@ -36,26 +38,28 @@ public static class CommunicationEndpoints
         var group = fhir.MapGroup("/" + ResourceType).WithTags(ResourceType);
         group.MapGet("/", SearchAsync)
             .WithName("SearchCommunication")
-            .WithSummary("Search the notifications of the patient's own record, newest first")
+            .WithSummary("Search the notifications of the patient's own record, or those addressed to the professional, newest first")
             .RequireScope(ResourceType, FhirInteraction.Search)
             .WithMetadata(new DeclaredSearchParameters(
-                "The notifications of one record (DMP-RULES §4): first access by each professional, every emergency access (CSP "
-                + "R1111-48), and a record updated by a document not yet announced (CSP R1111-53). Only the patient reads them; "
-                + "professionals get 403. Newest first.",
+                "The notifications of one record (DMP-RULES §4): first access by each professional, each emergency episode (CSP "
+                + "R1111-48), and a record updated by a document not yet announced (CSP R1111-53). The patient reads those of their "
+                + "record; a professional those addressed to them (recipient:identifier = their idNatPs; naming anyone else: 403). "
+                + "status tells where the mail stands: preparation, in-progress (retrying; statusReason has the SMTP answer), "
+                + "completed, stopped (refused or given up), not-done (no address). Newest first.",
                 [
                     .. Parameters.Select(p => new DeclaredSearchParameter(p.Name, p.Description)),
                     new DeclaredSearchParameter("_count", "How many notifications per page"),
                 ]));
         group.MapGet("/{id}", ReadAsync)
             .WithName("ReadCommunication")
-            .WithSummary("Read one notification of the patient's own record")
+            .WithSummary("Read one notification of the patient's own record, or one addressed to the professional")
             .RequireScope(ResourceType, FhirInteraction.Read);
         return group;
     }
 
     /// <summary>Communication in the CapabilityStatement: read and search-type only (the server alone sends notifications).</summary>
     public static CapabilityStatement.ResourceComponent Capability() =>
-        CapabilityResources.ReadOnly(ResourceType, "Notifications to the patient (DMP-RULES §4), read-only: the patient reads those of their own record; professionals cannot.",
+        CapabilityResources.ReadOnly(ResourceType, "Notifications (DMP-RULES §4), read-only, mailed when an SMTP server is configured: the patient reads those of their own record; a professional those addressed to them.",
             Parameters);
 
     /// <summary>The FHIR view of a notification. CSP R1111-53: an unannounced document is never named, not even by id.</summary>
@@ -65,8 +69,9 @@ public static class CommunicationEndpoints
         return new Communication
         {
             Id = row.Id.ToString(CultureInfo.InvariantCulture),
-            Meta = new Meta { VersionId = "1", LastUpdated = sent },
-            Status = EventStatus.Completed,
+            Meta = new Meta { VersionId = "1", LastUpdated = row.DeliveredAt is { } delivered ? new DateTimeOffset(DateTime.SpecifyKind(delivered, DateTimeKind.Utc)) : sent },
+            Status = StatusOf(row),
+            StatusReason = row.DeliveryOutcome is { } outcome ? new CodeableConcept { Text = outcome } : null,
             Category = [new CodeableConcept(CategorySystem, "notification")],
             Subject = new ResourceReference($"Patient/{row.PatientId}"),
             Recipient =
@@ -76,39 +81,36 @@ public static class CommunicationEndpoints
                     : new ResourceReference($"Patient/{row.PatientId}"),
             ],
             SentElement = new FhirDateTime(sent),
-            Payload = [new Communication.PayloadComponent { Content = new FhirString(Text(row)) }],
+            Payload = [new Communication.PayloadComponent { Content = new FhirString(NoticeMail.Text(row)) }],
         };
     }
 
-    private static string Text(NotificationRecord row)
+    /// <summary>Where the notice's mail stands (issue 15), in FHIR's event statuses.</summary>
+    public static EventStatus StatusOf(NotificationRecord row) => row.Delivery switch
     {
-        var who = $"{row.ProfessionalName ?? "Un professionnel de santé / A health professional"} (idNatPs {row.IdNatPs}, profession {row.Profession})";
-        var whose = row.RecipientIdNatPs is null ? ("votre DMP", "your record") : ("le DMP de votre patient", "your patient's record");
-        return row.Reason switch
-        {
-            NotificationReason.FirstAccess => $"{who} a accédé pour la première fois à {whose.Item1} / accessed {whose.Item2} for the first time.",
-            NotificationReason.EmergencyAccess when row.PurposeOfUse == DmpCodes.Regulation =>
-                $"{who} a accédé à {whose.Item1} en mode régulation (centre 15) / accessed {whose.Item2} as the centre 15 regulating doctor.",
-            NotificationReason.EmergencyAccess => $"{who} a accédé à {whose.Item1} en mode bris de glace / accessed {whose.Item2} in break-the-glass mode.",
-            NotificationReason.UnannouncedDocument => "Votre DMP a été mis à jour / Your record was updated.",
-            _ => throw new ArgumentOutOfRangeException(nameof(row), row.Reason, null),
-        };
-    }
+        NotificationDelivery.Pending when row.Attempts == 0 => EventStatus.Preparation,
+        NotificationDelivery.Pending => EventStatus.InProgress,
+        NotificationDelivery.Delivered => EventStatus.Completed,
+        NotificationDelivery.Failed => EventStatus.Stopped,
+        NotificationDelivery.NoAddress => EventStatus.NotDone,
+        // Before mail existed, a notice was complete once written: the patient read it in the app.
+        NotificationDelivery.NotMailed => EventStatus.Completed,
+        _ => throw new ArgumentOutOfRangeException(nameof(row), row.Delivery, null),
+    };
 
     private static async Task<FhirResult> ReadAsync(string id, HttpContext http, DmpDbContext db, CancellationToken ct)
     {
-        var own = await OwnRecordAsync(http, ct);
-        TracedIn(http, own);
-        // Another record's notification answers as one that does not exist (DMP-RULES §2: hidden and absent look the same).
+        var audience = await AudienceAsync(http, ct);
+        // Another record's notification, or one addressed to someone else, answers as one that does not exist (DMP-RULES §2).
         var row = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var key)
-            ? await db.Notifications.AsNoTracking().FirstOrDefaultAsync(n => n.Id == key && n.PatientId == own, ct)
+            ? await audience.Visible(db.Notifications.AsNoTracking()).FirstOrDefaultAsync(n => n.Id == key, ct)
             : null;
         return row is null ? throw FhirException.NotFound(ResourceType, id) : new FhirResult(HttpStatusCode.OK, ToResource(row));
     }
 
     private static async Task<FhirResult> SearchAsync(HttpContext http, DmpDbContext db, PageTokens tokens, IOptions<SearchOptions> options, CancellationToken ct)
     {
-        var own = await OwnRecordAsync(http, ct);
+        var audience = await AudienceAsync(http, ct);
         var requester = http.GetRequester();
         var parameters = http.Request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? string.Empty))).ToList();
         var offset = 0;
@@ -119,6 +121,7 @@ public static class CommunicationEndpoints
             offset = state.Offset;
         }
 
+        var query = audience.Visible(db.Notifications.AsNoTracking());
         var count = options.Value.DefaultCount;
         var canonical = new List<KeyValuePair<string, string>>();
         var ignored = new List<string>();
@@ -127,12 +130,37 @@ public static class CommunicationEndpoints
             switch (name)
             {
                 case "patient":
-                    if (PatientReferences.IdOf(value) != own)
+                    if (audience.PatientId is { } own && PatientReferences.IdOf(value) != own)
                     {
                         throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
                             "A patient reads the notifications of their own record only (DMP-RULES §4): use patient=Patient/{your record's id}.");
                     }
 
+                    var named = PatientReferences.IdOf(value);
+                    query = query.Where(n => n.PatientId == named);
+                    break;
+                case "recipient":
+                    // Patient/{id}: the notices addressed to the patient of that record.
+                    var patient = PatientReferences.IdOf(value);
+                    if (audience.IdNatPs is not null || patient != audience.PatientId)
+                    {
+                        throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                            "Only the patient reads the notices addressed to them; a professional names themselves: recipient:identifier=" + DmpCodes.IdNatPsSystem + "|{your idNatPs}.");
+                    }
+
+                    query = query.Where(n => n.RecipientIdNatPs == null);
+                    break;
+                case "recipient:identifier":
+                    var doctor = value.StartsWith(DmpCodes.IdNatPsSystem + "|", StringComparison.Ordinal) ? value[(DmpCodes.IdNatPsSystem.Length + 1)..]
+                        : throw FhirException.BadRequest($"recipient:identifier takes {DmpCodes.IdNatPsSystem}|{{idNatPs}}; got '{value}'.");
+                    if (audience.IdNatPs is { } self && doctor != self)
+                    {
+                        // Issue 15: a professional reads the notices addressed to them, never a colleague's.
+                        throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                            "A professional reads only the notifications addressed to them: name your own idNatPs, or leave recipient out.");
+                    }
+
+                    query = query.Where(n => n.RecipientIdNatPs == doctor);
                     break;
                 case "_count":
                     count = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var c)
@@ -156,13 +184,11 @@ public static class CommunicationEndpoints
             canonical.Add(new(name, value));
         }
 
-        TracedIn(http, own);
         if (offset > options.Value.MaxOffset)
         {
             throw FhirException.BadRequest($"Paging deeper than {options.Value.MaxOffset} results is not supported.", OperationOutcome.IssueType.TooCostly);
         }
 
-        var query = db.Notifications.AsNoTracking().Where(n => n.PatientId == own);
         int? total = count == 0 ? await query.CountAsync(ct) : null;
         // Newest first (DMP-RULES §4); the key breaks ties between notifications of the same instant.
         var rows = count == 0 ? [] : await query.OrderByDescending(n => n.SentAt).ThenByDescending(n => n.Id).Skip(offset).Take(count + 1).ToListAsync(ct);
@@ -184,19 +210,33 @@ public static class CommunicationEndpoints
         return new FhirResult(HttpStatusCode.OK, bundle);
     }
 
-    /// <summary>Reading the notifications is an access to the record, traced in it.</summary>
-    private static void TracedIn(HttpContext http, string patientId)
+    /// <summary>
+    /// Who reads, and so which notices they may see: the patient those of their own record (an access to it, traced in it);
+    /// a professional those addressed to their idNatPs.
+    /// </summary>
+    private static async Task<Audience> AudienceAsync(HttpContext http, CancellationToken ct)
     {
+        var scope = http.GetAccessScope();
+        if (scope.ProfessionalsOwnIdentity() is { } idNatPs)
+        {
+            return new Audience(null, idNatPs);
+        }
+
+        var own = await scope.PatientsOwnRecordAsync(
+            "Notifications are read by the patient, or by the professional they are addressed to (DMP-RULES §4).",
+            "No record is open for the INS of this token, so there are no notifications to read.", ct);
         if (http.AuditScope() is { } audit)
         {
-            audit.PatientId = patientId;
+            audit.PatientId = own;
         }
+
+        return new Audience(own, null);
     }
 
-
-    /// <summary>The patient's own record, found by the INS of their token. DMP-RULES §4: professionals cannot read notifications.</summary>
-    private static Task<string> OwnRecordAsync(HttpContext http, CancellationToken ct) =>
-        http.GetAccessScope().PatientsOwnRecordAsync(
-            "Professionals cannot read notifications (DMP-RULES §4): they are addressed to the patient.",
-            "No record is open for the INS of this token, so there are no notifications to read.", ct);
+    private sealed record Audience(string? PatientId, string? IdNatPs)
+    {
+        public IQueryable<NotificationRecord> Visible(IQueryable<NotificationRecord> notifications) => IdNatPs is { } idNatPs
+            ? notifications.Where(n => n.RecipientIdNatPs == idNatPs)
+            : notifications.Where(n => n.PatientId == PatientId);
+    }
 }

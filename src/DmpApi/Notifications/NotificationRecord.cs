@@ -16,9 +16,30 @@ public enum NotificationReason
     UnannouncedDocument,
 }
 
+/// <summary>Where a notice's mail stands (issue 15); served as Communication.status with the SMTP outcome.</summary>
+public enum NotificationDelivery
+{
+    /// <summary>Waiting for the sender: due at <see cref="NotificationRecord.NextAttemptAt"/>, or held by a lease while it is sent.</summary>
+    Pending,
+
+    /// <summary>The SMTP server accepted the mail (250 to the end of DATA).</summary>
+    Delivered,
+
+    /// <summary>Refused for good (5xx), or still failing after Notifications:Delivery:MaxAttempts attempts.</summary>
+    Failed,
+
+    /// <summary>The recipient has no mail address (Patient.telecom, or the médecin traitant's contained Practitioner.telecom).</summary>
+    NoAddress,
+
+    /// <summary>Written before notices were mailed: read in the app only, never sent.</summary>
+    NotMailed,
+}
+
 /// <summary>
 /// One notification sent about a record (DMP-RULES §4), served as a read-only FHIR Communication. <see cref="Key"/> is
 /// unique: the database, not the application, makes sure concurrent requests or repeated sweeps notify once.
+/// The row is also the mail outbox entry (issue 15): it is written in one insert with its delivery state, and
+/// <see cref="NotificationSender"/> delivers from it, leasing the row so that several instances never send it together.
 /// </summary>
 public sealed class NotificationRecord
 {
@@ -49,6 +70,26 @@ public sealed class NotificationRecord
 
     /// <summary>What makes the notification happen once, e.g. first-access:{patientId}:{idNatPs} or invisible:{documentId}.</summary>
     public required string Key { get; set; }
+
+    // The outbox (issue 15): delivery by mail.
+
+    public NotificationDelivery Delivery { get; set; } = NotificationDelivery.Pending;
+
+    /// <summary>How many times a sender took the notice to send it; counted when taken, so a crash mid-send counts too.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>When the sender may take it next (now at first, later after a failure: exponential backoff); null once settled.</summary>
+    public DateTime? NextAttemptAt { get; set; }
+
+    /// <summary>The sender instance holding the notice while it sends it; the lease ends at <see cref="LeaseExpiresAt"/>, crash or not.</summary>
+    public string? LeaseOwner { get; set; }
+
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    /// <summary>The SMTP server's last answer (or why nothing was sent), shown to the patient as Communication.statusReason.</summary>
+    public string? DeliveryOutcome { get; set; }
+
+    public DateTime? DeliveredAt { get; set; }
 }
 
 // Provider-neutral mapping (as in Storage/EntityConfigurations.cs); provider specifics live only in each provider's migrations.
@@ -71,5 +112,12 @@ internal sealed class NotificationRecordConfiguration : IEntityTypeConfiguration
         b.HasIndex(n => n.Key).IsUnique();
         // DESIGN §1: the patient is the partition key. Serves "Communication?patient=…" newest first.
         b.HasIndex(n => new { n.PatientId, n.SentAt });
+        b.Property(n => n.Delivery).HasConversion<string>().HasMaxLength(16);
+        b.Property(n => n.LeaseOwner).HasMaxLength(64);
+        b.Property(n => n.DeliveryOutcome).HasMaxLength(512);
+        // The sender's scan: due notices only; settled ones have no NextAttemptAt.
+        b.HasIndex(n => n.NextAttemptAt);
+        // Serves "Communication?recipient=…" of a médecin traitant, newest first.
+        b.HasIndex(n => new { n.RecipientIdNatPs, n.SentAt });
     }
 }

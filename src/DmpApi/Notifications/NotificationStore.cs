@@ -32,6 +32,15 @@ public sealed class NotificationStore(IServiceScopeFactory scopes, WriteGate wri
         return sent;
     }
 
+    /// <summary>Whether an emergency access of this professional to this record was notified to the patient since that instant.</summary>
+    public async Task<bool> EmergencyNotifiedSinceAsync(string patientId, string idNatPs, DateTime since, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        return await db.Notifications.AsNoTracking().AnyAsync(n => n.PatientId == patientId && n.Reason == NotificationReason.EmergencyAccess
+            && n.IdNatPs == idNatPs && n.RecipientIdNatPs == null && n.SentAt > since, ct);
+    }
+
     private void KnowSent(string key)
     {
         if (_knownSent.Count >= KnownSentLimit)

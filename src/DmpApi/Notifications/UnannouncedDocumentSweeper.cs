@@ -86,6 +86,7 @@ public sealed class UnannouncedDocumentSweeper(
                 DocumentId = documentId,
                 SentAt = now.UtcDateTime,
                 Key = $"invisible:{documentId}",
+                NextAttemptAt = now.UtcDateTime,
             };
             if (await store.TryAddAsync(notification, cancellationToken))
             {

@@ -41,6 +41,14 @@ internal static class Consents
         p.Period = start is null && end is null ? null : new Period { Start = start, End = end };
     });
 
+    /// <summary>A permit whose purpose is an emergency mode (BTG or ETREAT): that professional, in that mode only.</summary>
+    public static Consent PermitOnlyIn(string purpose, string idNatPs, string? end = null) => Base(Consent.ConsentProvisionType.Permit, p =>
+    {
+        p.Actor = [Actor(idNatPs)];
+        p.Purpose = [new Coding(DmpCodes.ActReasonSystem, purpose)];
+        p.Period = end is null ? null : new Period { End = end };
+    });
+
     public static Consent Block(string idNatPs) => Base(Consent.ConsentProvisionType.Deny, p => p.Actor = [Actor(idNatPs)]);
 
     public static Consent Opposition(string purpose) =>
@@ -107,6 +115,8 @@ internal sealed class RecordBuilder
     public RecordBuilder Permitting(string idNatPs, string? start = null, string? end = null) => With(Consents.Permit(idNatPs, start, end));
 
     public RecordBuilder Blocking(string idNatPs) => With(Consents.Block(idNatPs));
+
+    public RecordBuilder PermittingOnlyIn(string purpose, string idNatPs, string? end = null) => With(Consents.PermitOnlyIn(purpose, idNatPs, end));
 
     public RecordBuilder OpposingBreakTheGlass() => With(Consents.Opposition(DmpCodes.BreakTheGlass));
 

@@ -134,12 +134,22 @@ public sealed class ConsentDirectivesTests
     }
 
     [Test]
-    public void Permit_without_treat_purpose_is_ignored()
+    public void Permit_without_an_access_mode_purpose_is_ignored()
     {
         var consent = Consents.Permit(DoctorId);
-        consent.Provision!.Purpose = [new Coding(DmpCodes.ActReasonSystem, DmpCodes.BreakTheGlass)];
+        consent.Provision!.Purpose = [new Coding(DmpCodes.ActReasonSystem, "HRESCH")];
 
         Assert.That(IgnoredBecause(consent), Does.Contain("purpose"));
+    }
+
+    [TestCase(DmpCodes.BreakTheGlass, ConsentDirectiveKind.BreakTheGlassPermit)]
+    [TestCase(DmpCodes.Regulation, ConsentDirectiveKind.RegulationPermit)]
+    public void Permit_whose_purpose_is_an_emergency_mode_is_an_emergency_only_permit(string purpose, ConsentDirectiveKind expected)
+    {
+        var reading = ConsentDirectives.Read(Consents.PermitOnlyIn(purpose, DoctorId));
+
+        Assert.That(reading.Ignored, Is.Empty);
+        Assert.That(reading.Directives.Select(d => (d.Kind, d.IdNatPs)), Is.EqualTo(new[] { (expected, (string?)DoctorId) }));
     }
 
     [Test]

@@ -235,6 +235,43 @@ public sealed class RecordAccessRulesTests
     public void Professional_without_idNatPs_is_denied() =>
         AssertDenied(Decide(Doctor() with { IdNatPs = null }, new RecordBuilder()), AccessDenialReason.NoProfessionalIdentity);
 
+    // Issue 15 item 4: a permit whose purpose is an emergency mode authorises that professional in that mode only.
+
+    [Test]
+    public void Emergency_only_permit_lets_its_professional_break_the_glass_despite_the_opposition() =>
+        AssertAllowed(Decide(Doctor(purpose: DmpCodes.BreakTheGlass),
+            new RecordBuilder().OpposingBreakTheGlass().PermittingOnlyIn(DmpCodes.BreakTheGlass, DoctorId)), AccessMode.BreakTheGlass);
+
+    [Test]
+    public void Emergency_only_permit_lets_its_regulating_doctor_through_the_opposition_to_regulation() =>
+        AssertAllowed(Decide(Doctor(purpose: DmpCodes.Regulation),
+            new RecordBuilder().OpposingRegulation().PermittingOnlyIn(DmpCodes.Regulation, DoctorId)), AccessMode.Regulation);
+
+    [Test]
+    public void Emergency_only_permit_grants_no_normal_access() =>
+        AssertDenied(Decide(Doctor(), new RecordBuilder().PermittingOnlyIn(DmpCodes.BreakTheGlass, DoctorId)), AccessDenialReason.NoPermit);
+
+    [Test]
+    public void Emergency_only_permit_is_for_its_own_mode_only() =>
+        AssertDenied(Decide(Doctor(purpose: DmpCodes.Regulation),
+            new RecordBuilder().OpposingRegulation().PermittingOnlyIn(DmpCodes.BreakTheGlass, DoctorId)), AccessDenialReason.RegulationOpposed);
+
+    [Test]
+    public void Emergency_only_permit_of_another_professional_does_not_lift_the_opposition() =>
+        AssertDenied(Decide(Doctor(purpose: DmpCodes.BreakTheGlass),
+            new RecordBuilder().OpposingBreakTheGlass().PermittingOnlyIn(DmpCodes.BreakTheGlass, OtherId)), AccessDenialReason.BreakTheGlassOpposed);
+
+    [Test]
+    public void Ended_emergency_only_permit_does_not_lift_the_opposition() =>
+        AssertDenied(Decide(Doctor(purpose: DmpCodes.BreakTheGlass),
+            new RecordBuilder().OpposingBreakTheGlass().PermittingOnlyIn(DmpCodes.BreakTheGlass, DoctorId, end: "2026-01-31")),
+            AccessDenialReason.BreakTheGlassOpposed);
+
+    [Test]
+    public void Emergency_only_permit_does_not_override_a_block() =>
+        AssertDenied(Decide(Doctor(purpose: DmpCodes.BreakTheGlass),
+            new RecordBuilder().PermittingOnlyIn(DmpCodes.BreakTheGlass, DoctorId).Blocking(DoctorId)), AccessDenialReason.ProfessionalBlocked);
+
     [Test]
     public void Every_denial_reason_has_its_own_stable_code()
     {

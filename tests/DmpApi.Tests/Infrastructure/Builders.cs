@@ -299,6 +299,15 @@ public sealed class ConsentBuilder
         return this;
     }
 
+    /// <summary>A permit for one emergency mode only (BTG or ETREAT): the professional is authorised in that mode alone.</summary>
+    public ConsentBuilder PermittingOnlyIn(string purpose, string idNatPs)
+    {
+        _type = Consent.ConsentProvisionType.Permit;
+        _actorIdNatPs = idNatPs;
+        _opposedPurpose = purpose;
+        return this;
+    }
+
     public ConsentBuilder Blocking(string idNatPs)
     {
         _type = Consent.ConsentProvisionType.Deny;

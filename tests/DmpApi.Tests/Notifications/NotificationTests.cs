@@ -50,7 +50,7 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task Breaking_the_glass_notifies_the_patient_and_the_medecin_traitant_every_time()
+    public async Task Breaking_the_glass_notifies_the_patient_and_the_medecin_traitant_once_per_episode()
     {
         var builder = new PatientBuilder();
         var draft = builder.Build();
@@ -59,17 +59,42 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
         var asEmergency = Fhir.As(Tokens.ProfessionalFor("BTG", OtherDoctor));
 
         Assert.That((await asEmergency.GetAsync($"fhir/Patient/{patient.Id}")).Status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await asEmergency.GetAsync($"fhir/Patient/{patient.Id}")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await asEmergency.SearchAsync("DocumentReference", $"patient=Patient/{patient.Id}")).Status, Is.EqualTo(HttpStatusCode.OK));
 
         var emergencies = (await NotificationsAsync(patient, builder.Ins!)).Where(c => Mentions(c, OtherDoctor)).ToList();
         var toPatient = emergencies.Where(c => c.Recipient.Single().Reference == $"Patient/{patient.Id}").ToList();
         var toDoctor = emergencies.Where(c => c.Recipient.Single().Identifier?.Value == TreatingDoctor).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(toPatient, Has.Count.EqualTo(2), "one per emergency access");
-            Assert.That(toDoctor, Has.Count.EqualTo(2), "the médecin traitant too (CSP R1111-48)");
+            Assert.That(toPatient, Has.Count.EqualTo(1), "one per emergency episode (Notifications:EmergencyEpisodeWindow), not one per request");
+            Assert.That(toDoctor, Has.Count.EqualTo(1), "the médecin traitant too (CSP R1111-48)");
             Assert.That(toDoctor.Select(c => c.Recipient.Single().Identifier?.System), Is.All.EqualTo(Systems.IdNatPs));
             Assert.That(emergencies.Select(Text), Is.All.Contain("bris de glace").And.All.Contain("break-the-glass"));
+        });
+    }
+
+    [Test]
+    public async Task The_medecin_traitant_reads_the_notices_addressed_to_them_and_no_colleague_s()
+    {
+        var builder = new PatientBuilder();
+        var draft = builder.Build();
+        draft.GeneralPractitioner.Add(new ResourceReference { Identifier = new Identifier(Systems.IdNatPs, TreatingDoctor) });
+        var patient = await Fhir.CreatedAsync(draft);
+        await Fhir.As(Tokens.ProfessionalFor("BTG", OtherDoctor)).GetAsync($"fhir/Patient/{patient.Id}");
+        var asTreatingDoctor = Fhir.As(Tokens.Professional(TreatingDoctor));
+
+        var own = await asTreatingDoctor.SearchBundleAsync("Communication", $"recipient:identifier={Systems.IdNatPs}|{TreatingDoctor}");
+        var byDefault = await asTreatingDoctor.SearchBundleAsync("Communication", $"patient=Patient/{patient.Id}");
+        var notice = own.Entry.Select(e => e.Resource).OfType<Communication>().Single(c => c.Subject?.Reference == $"Patient/{patient.Id}");
+        var colleague = await Fhir.As(Tokens.Professional(OtherDoctor)).SearchAsync("Communication", $"recipient:identifier={Systems.IdNatPs}|{TreatingDoctor}");
+        var colleagueReads = await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/Communication/{notice.Id}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Mentions(notice, OtherDoctor), Is.True);
+            Assert.That(byDefault.Entry.Select(e => e.Resource?.Id), Is.EqualTo(new[] { notice.Id }), "only what is addressed to them, never the patient's own notices");
+            Assert.That(colleague.Status, Is.EqualTo(HttpStatusCode.Forbidden), colleague.ToString());
+            Assert.That(colleagueReads.Status, Is.EqualTo(HttpStatusCode.NotFound), colleagueReads.ToString());
         });
     }
 
@@ -117,7 +142,7 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
         {
             Assert.That(Mentions(newest, SecondDoctor), Is.True, "newest first");
             Assert.That(bundle.LinkUrl("next"), Is.Not.Null);
-            Assert.That(newest.Status, Is.EqualTo(EventStatus.Completed));
+            Assert.That(newest.Status, Is.EqualTo(EventStatus.Preparation), "no SMTP server in this fixture: not mailed yet");
             Assert.That(newest.Category.Single().Coding.Single().Code, Is.EqualTo("notification"));
             Assert.That(newest.Subject?.Reference, Is.EqualTo($"Patient/{patient.Id}"));
             Assert.That(read.Status, Is.EqualTo(HttpStatusCode.OK), read.ToString());
@@ -126,20 +151,23 @@ public sealed class NotificationTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task A_professional_cannot_read_notifications_and_gets_403()
+    public async Task A_professional_does_not_read_the_patient_s_notifications()
     {
         var (patient, ins, _) = await RecordPermittingAsync(OtherDoctor);
         await Fhir.As(Tokens.Professional(OtherDoctor)).GetAsync($"fhir/Patient/{patient.Id}");
         var id = (await NotificationsAsync(patient, ins)).First().Id;
 
         var search = await Fhir.SearchAsync("Communication", $"patient=Patient/{patient.Id}");
+        var addressedToPatient = await Fhir.SearchAsync("Communication", $"recipient=Patient/{patient.Id}");
         var read = await Fhir.GetAsync($"fhir/Communication/{id}");
 
         Assert.Multiple(() =>
         {
-            Assert.That(search.Status, Is.EqualTo(HttpStatusCode.Forbidden), search.ToString());
-            Assert.That(search.Outcome.Issue.Single().Code, Is.EqualTo(OperationOutcome.IssueType.Forbidden));
-            Assert.That(read.Status, Is.EqualTo(HttpStatusCode.Forbidden), read.ToString());
+            Assert.That(search.Status, Is.EqualTo(HttpStatusCode.OK), search.ToString());
+            Assert.That(search.Resource<Bundle>().Entry, Is.Empty, "none of them is addressed to this professional");
+            Assert.That(addressedToPatient.Status, Is.EqualTo(HttpStatusCode.Forbidden), addressedToPatient.ToString());
+            Assert.That(addressedToPatient.Outcome.Issue.Single().Code, Is.EqualTo(OperationOutcome.IssueType.Forbidden));
+            Assert.That(read.Status, Is.EqualTo(HttpStatusCode.NotFound), read.ToString());
         });
     }
 

@@ -129,6 +129,21 @@ namespace DmpApi.Storage.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Delivery")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("DeliveryOutcome")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
                     b.Property<string>("DocumentId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -141,6 +156,16 @@ namespace DmpApi.Storage.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("PatientId")
                         .IsRequired()
@@ -176,7 +201,11 @@ namespace DmpApi.Storage.Migrations.PostgreSql
                     b.HasIndex("Key")
                         .IsUnique();
 
+                    b.HasIndex("NextAttemptAt");
+
                     b.HasIndex("PatientId", "SentAt");
+
+                    b.HasIndex("RecipientIdNatPs", "SentAt");
 
                     b.ToTable("Notifications", (string)null);
                 });

@@ -130,6 +130,21 @@ namespace DmpApi.Storage.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime?>("DeliveredAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Delivery")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("DeliveryOutcome")
+                        .HasMaxLength(512)
+                        .HasColumnType("nvarchar(512)");
+
                     b.Property<string>("DocumentId")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
@@ -142,6 +157,16 @@ namespace DmpApi.Storage.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime?>("NextAttemptAt")
+                        .HasColumnType("datetime2");
 
                     b.Property<string>("PatientId")
                         .IsRequired()
@@ -177,7 +202,11 @@ namespace DmpApi.Storage.Migrations.SqlServer
                     b.HasIndex("Key")
                         .IsUnique();
 
+                    b.HasIndex("NextAttemptAt");
+
                     b.HasIndex("PatientId", "SentAt");
+
+                    b.HasIndex("RecipientIdNatPs", "SentAt");
 
                     b.ToTable("Notifications", (string)null);
                 });
