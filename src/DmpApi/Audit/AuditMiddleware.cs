@@ -159,6 +159,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             Name = Cut(requester?.Name, 256),
             Profession = requester?.Profession,
             PurposeOfUse = requester?.PurposeOfUse,
+            PurposeOfUseReason = Cut(requester?.PurposeOfUseReason, AuditRecordConfiguration.ReasonLength),
             Interaction = Interaction(endpoint),
             Method = Cut(request.Method, 16)!,
             Path = Cut(path, AuditRecordConfiguration.PathLength)!,
