@@ -6,6 +6,8 @@ using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace DmpApi.Auth;
@@ -39,6 +41,7 @@ public static class AuthenticationSetup
         services.AddMemoryCache();
         services.AddHttpClient(UserInfoClient.HttpClientName);
         services.AddSingleton<UserInfoClient>();
+        services.AddSingleton<SmartEndpointsSource>();
 
         var authentication = services.AddAuthentication(DmpAuthenticationSchemes.Bearer)
             .AddPolicyScheme(DmpAuthenticationSchemes.Bearer, "Bearer token (scheme chosen by its issuer)",
@@ -93,6 +96,16 @@ public static class AuthenticationSetup
         o.RefreshOnIssuerKeyNotFound = true;
         o.RefreshInterval = auth.MetadataRefreshInterval;
         o.AutomaticRefreshInterval = auth.MetadataAutomaticRefresh;
+        var metadataAddress = authority.TrimEnd('/') + "/.well-known/openid-configuration";
+        o.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(metadataAddress, new OpenIdConnectConfigurationRetriever(),
+            new HttpDocumentRetriever(new HttpClient { Timeout = TimeSpan.FromMinutes(1) }) { RequireHttps = auth.RequireHttpsMetadata })
+        {
+            RefreshInterval = auth.MetadataRefreshInterval,
+            AutomaticRefreshInterval = auth.MetadataAutomaticRefresh,
+            // The token handler would otherwise still accept keys of earlier ("last known good") key sets for an hour: a key
+            // the provider retired (rotated out, perhaps compromised) is refused as soon as the keys are fetched without it.
+            UseLastKnownGoodConfiguration = false,
+        };
         o.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
         o.Events = Events(mapping);
     }
