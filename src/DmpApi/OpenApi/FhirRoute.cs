@@ -21,7 +21,8 @@ internal sealed record FhirRoute(string ResourceType, FhirRouteKind Kind, FhirOp
             return new FhirRoute("Bundle", FhirRouteKind.Transaction, api.ActionDescriptor.EndpointMetadata.OfType<FhirOperation>().FirstOrDefault());
         }
 
-        if (segments is not ["fhir", var type, .. var rest])
+        // SMART's configuration sits at the FHIR base but is plain JSON about OAuth, not a FHIR interaction.
+        if (segments is not ["fhir", var type, .. var rest] || type == ".well-known")
         {
             return null;
         }
