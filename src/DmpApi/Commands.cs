@@ -69,7 +69,8 @@ internal static class Commands
         var claims = kind switch
         {
             "practitioner" when Option("idnps") is { } idnps && Option("profession") is { } profession =>
-                DevelopmentTokens.Professional(idnps, profession, Option("name"), Option("purpose") ?? "TREAT", Option("scope") ?? "user/*.cruds"),
+                DevelopmentTokens.Professional(idnps, profession, Option("name"), Option("purpose") ?? "TREAT", Option("scope") ?? "user/*.cruds",
+                    Option("reason"), args.Contains("--regulation")),
             "patient" when Option("ins") is { } ins =>
                 DevelopmentTokens.Patient(ins, Option("name"), Option("scope") ?? "patient/*.cruds"),
             _ => null,
@@ -78,7 +79,7 @@ internal static class Commands
         {
             Console.Error.WriteLine("""
                 Usage:
-                  token practitioner --idnps 810001234567 --profession 10 [--name "Dr A"] [--purpose TREAT|BTG|ETREAT] [--scope "user/*.cruds"]
+                  token practitioner --idnps 810001234567 --profession 10 [--name "Dr A"] [--purpose TREAT|BTG|ETREAT] [--reason "why (required for BTG)"] [--regulation] [--scope "user/*.cruds"]
                   token patient --ins 255081416802538 [--name "Jeanne D"] [--scope "patient/*.cruds"]
                 """);
             return 2;

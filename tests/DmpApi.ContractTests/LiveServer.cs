@@ -61,6 +61,9 @@ internal static class LiveServer
         Mint([
             new Claim("sub", idNatPs), new Claim("idnps", idNatPs), new Claim("profession", profession),
             new Claim("purpose_of_use", purpose), new Claim("scope", scope), new Claim("name", "Dr Contrat"),
+            // A bris de glace states its justification; centre 15 holds the regulation attribute (docs/PRO-SANTE-CONNECT.md).
+            .. purpose == "BTG" ? [new Claim("purpose_of_use_reason", "Contract test: unconscious patient")] : Array.Empty<Claim>(),
+            .. purpose == "ETREAT" ? [new Claim("regulation", "true")] : Array.Empty<Claim>(),
         ]);
 
     public static string Patient(string ins, string scope = "patient/*.cruds") =>

@@ -42,6 +42,12 @@ public enum AccessDenialReason
     /// <summary>Rule 3: regulation access (ETREAT) is the regulating doctor's, a médecin (CSP L1111-17 I).</summary>
     RegulationNeedsDoctor,
 
+    /// <summary>Rule 3: regulation access (ETREAT) needs the identity provider's medical regulation attribute.</summary>
+    RegulationNeedsAttribute,
+
+    /// <summary>Rule 3: a bris de glace states its justification, which the trace keeps.</summary>
+    BreakTheGlassNeedsJustification,
+
     /// <summary>Rule 4: no permit and not a médecin traitant (CSP R1111-46).</summary>
     NoPermit,
 
@@ -72,6 +78,8 @@ public sealed record AccessDenial(AccessDenialReason Reason, string Message)
         AccessDenialReason.BreakTheGlassOpposed => "break-the-glass-opposed",
         AccessDenialReason.RegulationOpposed => "regulation-opposed",
         AccessDenialReason.RegulationNeedsDoctor => "regulation-needs-doctor",
+        AccessDenialReason.RegulationNeedsAttribute => "regulation-needs-attribute",
+        AccessDenialReason.BreakTheGlassNeedsJustification => "break-the-glass-needs-justification",
         AccessDenialReason.NoPermit => "no-permit",
         AccessDenialReason.PermitExpired => "permit-expired",
         AccessDenialReason.PermitNotYetValid => "permit-not-yet-valid",

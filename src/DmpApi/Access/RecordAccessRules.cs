@@ -36,6 +36,14 @@ public static class RecordAccessRules
         switch (requester.PurposeOfUse)
         {
             case DmpCodes.BreakTheGlass:
+                // A bris de glace is justified, and the justification is traced (CSP L1111-17 I: the professional accounts for it).
+                if (requester.PurposeOfUseReason is null)
+                {
+                    return AccessDecision.Deny(AccessDenialReason.BreakTheGlassNeedsJustification,
+                        "Bris de glace (purpose BTG) needs a justification: sign in again giving the reason of the emergency "
+                        + "(Pro Santé Connect: Mode_Acces_Raison; development tokens: purpose_of_use_reason, `token --reason`).");
+                }
+
                 // DMP-RULES §2 rule 3: bris de glace is allowed unless the patient opposed it.
                 // An emergency-only permit (purpose BTG) lets that professional through the opposition, in this mode only.
                 return record.OpposesBreakTheGlass(now) && !record.PermitsInEmergency(idNatPs, ConsentDirectiveKind.BreakTheGlassPermit, now)
@@ -50,6 +58,15 @@ public static class RecordAccessRules
                     return AccessDecision.Deny(AccessDenialReason.RegulationNeedsDoctor,
                         "Centre 15 regulation access (purpose ETREAT) is reserved to the regulating doctor (profession 10, médecin). "
                         + "Use bris de glace (BTG) in an emergency, or normal access (TREAT) with the patient's authorisation.");
+                }
+
+                // The identity provider's regulation attribute (PSC: Acces_Regulation_Medicale) says who regulates, not the token's mode.
+                if (!requester.HasRegulationAttribute)
+                {
+                    return AccessDecision.Deny(AccessDenialReason.RegulationNeedsAttribute,
+                        "Centre 15 regulation access (purpose ETREAT) needs the medical regulation attribute of your Pro Santé Connect account "
+                        + "(Acces_Regulation_Medicale), which your token does not carry. Ask your centre 15 to have it granted, "
+                        + "or use bris de glace (BTG, with a justification) in an emergency.");
                 }
 
                 // DMP-RULES §2 rule 3: independent of the opposition to bris de glace.

@@ -64,6 +64,12 @@ public static class AuditChain
 
             json.WriteNumberValue(record.HttpStatus);
             json.WriteNumberValue(record.Outcome);
+            // Appended only when present, so records written before the field existed keep their hash.
+            if (record.PurposeOfUseReason is not null)
+            {
+                json.WriteStringValue(record.PurposeOfUseReason);
+            }
+
             json.WriteEndArray();
         }
 

@@ -135,7 +135,8 @@ public static class AuditEventMapping
 
         if (record.PurposeOfUse is not null)
         {
-            agent.PurposeOfUse.Add(new CodeableConcept(ActReasonSystem, record.PurposeOfUse));
+            // The justification (a bris de glace's reason) is the text of the purpose of use it explains.
+            agent.PurposeOfUse.Add(new CodeableConcept(ActReasonSystem, record.PurposeOfUse) { Text = record.PurposeOfUseReason });
         }
 
         if (record.ClientAddress is not null)

@@ -160,6 +160,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             Name = Cut(requester?.Name, 256),
             Profession = requester?.Profession,
             PurposeOfUse = requester?.PurposeOfUse,
+            PurposeOfUseReason = Cut(requester?.PurposeOfUseReason, AuditRecordConfiguration.ReasonLength),
             // The restful-interaction code the endpoint declares (FhirOperation); a request no endpoint answered is an "operation".
             Interaction = operation?.Code ?? "operation",
             Method = Cut(request.Method, 16)!,

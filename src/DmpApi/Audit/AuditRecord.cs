@@ -33,6 +33,9 @@ public sealed class AuditRecord
     /// <summary>v3-ActReason code: TREAT, BTG or ETREAT.</summary>
     public string? PurposeOfUse { get; set; }
 
+    /// <summary>The requester's justification of the access mode (a bris de glace's reason), truncated to <see cref="AuditRecordConfiguration.ReasonLength"/>.</summary>
+    public string? PurposeOfUseReason { get; set; }
+
     /// <summary>The FHIR restful-interaction code (read, vread, history-instance, search-type, create, update, delete), or "operation".</summary>
     public required string Interaction { get; set; }
 

@@ -9,6 +9,9 @@ internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditR
     /// <summary>Longest path and query kept (SQL Server's longest nvarchar short of MAX); a longer URL is cut.</summary>
     public const int PathLength = 4000;
 
+    /// <summary>Longest justification of an access mode kept; a longer one is cut.</summary>
+    public const int ReasonLength = 1000;
+
     public void Configure(EntityTypeBuilder<AuditRecord> b)
     {
         b.ToTable("AuditRecords");
@@ -21,6 +24,7 @@ internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditR
         b.Property(r => r.Name).HasMaxLength(256);
         b.Property(r => r.Profession).HasMaxLength(16);
         b.Property(r => r.PurposeOfUse).HasMaxLength(16);
+        b.Property(r => r.PurposeOfUseReason).HasMaxLength(ReasonLength);
         b.Property(r => r.Interaction).HasMaxLength(32);
         b.Property(r => r.Method).HasMaxLength(16);
         b.Property(r => r.Path).HasMaxLength(PathLength);

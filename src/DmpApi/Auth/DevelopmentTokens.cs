@@ -30,7 +30,10 @@ public static class DevelopmentTokens
         });
     }
 
-    public static IEnumerable<Claim> Professional(string idNatPs, string profession, string? name = null, string purpose = "TREAT", string scope = "user/*.cruds")
+    /// <param name="reason">The justification of the access mode (required for BTG).</param>
+    /// <param name="regulation">Grants the medical regulation attribute (required for ETREAT).</param>
+    public static IEnumerable<Claim> Professional(string idNatPs, string profession, string? name = null, string purpose = "TREAT", string scope = "user/*.cruds",
+        string? reason = null, bool regulation = false)
     {
         yield return new Claim("sub", idNatPs);
         yield return new Claim("idnps", idNatPs);
@@ -38,6 +41,8 @@ public static class DevelopmentTokens
         yield return new Claim("purpose_of_use", purpose);
         yield return new Claim("scope", scope);
         if (name is not null) yield return new Claim("name", name);
+        if (reason is not null) yield return new Claim("purpose_of_use_reason", reason);
+        if (regulation) yield return new Claim("regulation", "true");
     }
 
     public static IEnumerable<Claim> Patient(string ins, string? name = null, string scope = "patient/*.cruds")

@@ -1,10 +1,8 @@
-using System.Security.Claims;
-
 namespace DmpApi.Auth;
 
 public enum RequesterKind { Professional, Patient }
 
-/// <summary>Who is asking, built from the token's claims (DESIGN §3).</summary>
+/// <summary>Who is asking, read from the token's claims (and the provider's userinfo) through a <see cref="ClaimMapping"/> (DESIGN §3).</summary>
 public sealed record Requester(
     RequesterKind Kind,
     string Subject,
@@ -27,48 +25,63 @@ public sealed record Requester(
         "10", "21", "40", "50", "60", "69", "70", "80", "81", "82", "83", "84", "85", "86", "91", "92", "94", "95", "96", "98",
     };
 
-    /// <summary>Reads the requester from a validated principal; null when the claims do not describe one (then 401).</summary>
-    public static Requester? FromPrincipal(ClaimsPrincipal principal, out string? problem)
-    {
-        string? Claim(string type) => principal.FindFirst(type)?.Value is { Length: > 0 } v ? v : null;
+    /// <summary>The identity provider grants the medical regulation attribute (centre 15): the only way to ETREAT.</summary>
+    public bool HasRegulationAttribute { get; init; }
 
-        var idnps = Claim("idnps");
-        var ins = Claim("ins");
-        var scopes = (Claim("scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-        var subject = Claim("sub") ?? idnps ?? ins ?? string.Empty;
+    /// <summary>Why the professional chose this access mode: the justification a bris de glace requires, kept in the audit trail.</summary>
+    public string? PurposeOfUseReason { get; init; }
+
+    /// <summary>Reads the requester through <paramref name="mapping"/>; null when the claims do not describe one (then 401).</summary>
+    public static Requester? FromClaims(ClaimPath claims, ClaimMapping mapping, out string? problem)
+    {
+        var idnps = claims.First(mapping.IdNatPs);
+        var ins = claims.First(mapping.Ins);
+        var scopes = (claims.First(mapping.Scope) ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        var subject = claims.First(mapping.Subject) ?? idnps ?? ins ?? string.Empty;
+        var name = (mapping.Name ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(claims.First).OfType<string>().ToList() is { Count: > 0 } parts
+            ? string.Join(' ', parts)
+            : null;
         problem = null;
 
         if (idnps is not null && ins is not null)
         {
-            problem = "The token names both a professional (idnps) and a patient (ins); it must name one.";
+            problem = $"The token names both a professional ({mapping.IdNatPs}) and a patient ({mapping.Ins}); it must name one.";
             return null;
         }
 
         if (idnps is not null)
         {
-            var profession = Claim("profession");
-            if (profession is null || !KnownProfessions.Contains(profession))
+            var professions = claims.Values(mapping.Profession);
+            var profession = professions.FirstOrDefault(KnownProfessions.Contains);
+            if (profession is null)
             {
-                problem = $"The token's profession '{profession}' is not a known TRE_G15 code.";
+                problem = $"The token's profession ({mapping.Profession}) '{string.Join(", ", professions)}' is not a known TRE_G15 code.";
                 return null;
             }
 
-            var purpose = Claim("purpose_of_use") ?? TreatmentPurpose;
+            var declared = claims.First(mapping.PurposeOfUse);
+            var purpose = declared is null ? TreatmentPurpose : mapping.PurposeOfUseCodes.GetValueOrDefault(declared, declared);
             if (!PurposesOfUse.Contains(purpose))
             {
-                problem = $"The token's purpose_of_use '{purpose}' is not one of TREAT, BTG, ETREAT.";
+                problem = $"The token's access mode ({mapping.PurposeOfUse}) '{declared}' is not one of TREAT, BTG, ETREAT"
+                    + (mapping.PurposeOfUseCodes.Count > 0 ? $" or {string.Join(", ", mapping.PurposeOfUseCodes.Keys)}." : ".");
                 return null;
             }
 
-            return new Requester(RequesterKind.Professional, subject, idnps, profession, null, Claim("name"), purpose, scopes);
+            var granted = (mapping.RegulationGrantedValues ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return new Requester(RequesterKind.Professional, subject, idnps, profession, null, name, purpose, scopes)
+            {
+                HasRegulationAttribute = claims.Values(mapping.Regulation).Any(v => granted.Contains(v, StringComparer.OrdinalIgnoreCase)),
+                PurposeOfUseReason = claims.First(mapping.PurposeOfUseReason)?.Trim() is { Length: > 0 } reason ? reason : null,
+            };
         }
 
         if (ins is not null)
         {
-            return new Requester(RequesterKind.Patient, subject, null, null, ins.Replace(" ", string.Empty), Claim("name"), TreatmentPurpose, scopes);
+            return new Requester(RequesterKind.Patient, subject, null, null, ins.Replace(" ", string.Empty), name, TreatmentPurpose, scopes);
         }
 
-        problem = "The token names neither a professional (idnps) nor a patient (ins).";
+        problem = $"The token names neither a professional ({mapping.IdNatPs ?? "no idNatPs claim configured"}) nor a patient ({mapping.Ins ?? "no INS claim configured"}).";
         return null;
     }
 }

@@ -1,3 +1,4 @@
+using DmpApi.Auth;
 using System.Net;
 using DmpApi.Audit;
 using DmpApi.Fhir;
@@ -11,15 +12,20 @@ namespace DmpApi.Endpoints;
 public static class CapabilityStatementEndpoint
 {
     public static RouteHandlerBuilder MapCapabilityStatement(this RouteGroupBuilder fhir) =>
-        fhir.MapGet("/metadata", (HttpContext http, SearchParameterRegistry registry) =>
-                new FhirResult(HttpStatusCode.OK, Build(http.Request.BaseUrl(), registry)))
+        fhir.MapGet("/metadata", async (HttpContext http, SearchParameterRegistry registry, SmartEndpointsSource smart) =>
+                new FhirResult(HttpStatusCode.OK, Build(http.Request.BaseUrl(), registry, await smart.GetAsync(http.RequestAborted))))
             .AllowAnonymous()
             .WithFhirOperation("CapabilityStatement", FhirInteraction.Capabilities)
             .WithTags("Metadata")
             .WithName("Capabilities")
             .WithSummary("The server's CapabilityStatement");
 
-    public static CapabilityStatement Build(string baseUrl, SearchParameterRegistry registry)
+    /// <summary>PDSm's Gestionnaire de partage de documents (input/fsh/instances/PDSm-GestionnaireDePartageDeDocuments.fsh of the ANS IG).</summary>
+    public const string PdsmDocumentSharingManager = "http://esante.gouv.fr/ci-sis/fhir/CapabilityStatements/PDSm.GestionnaireDePartageDeDocuments";
+
+    public const string SmartOAuthUris = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
+
+    public static CapabilityStatement Build(string baseUrl, SearchParameterRegistry registry, SmartEndpoints? smart = null)
     {
         var statement = new CapabilityStatement
         {
@@ -31,18 +37,35 @@ public static class CapabilityStatementEndpoint
             Kind = CapabilityStatementKind.Instance,
             FhirVersion = FHIRVersion.N4_0_1,
             Format = ["application/fhir+json", "application/fhir+xml"],
+            PatchFormat = ["application/json-patch+json"],
+            Instantiates = [PdsmDocumentSharingManager],
             Software = new CapabilityStatement.SoftwareComponent { Name = "DmpApi", Version = typeof(CapabilityStatementEndpoint).Assembly.GetName().Version?.ToString() },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "DmpApi", Url = baseUrl },
         };
 
+        var security = new CapabilityStatement.SecurityComponent
+        {
+            Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")],
+            Description = "OAuth2 bearer tokens (JWT) with SMART v2 scopes; professionals through Pro Santé Connect, patients through their own "
+                + "identity provider; see /.well-known/smart-configuration.",
+        };
+        if (smart is not null)
+        {
+            // SMART App Launch: where to authorize and get tokens, from the provider's discovery document or the configuration.
+            var uris = new Extension { Url = SmartOAuthUris };
+            if (smart.AuthorizationEndpoint is not null)
+            {
+                uris.Extension.Add(new Extension("authorize", new FhirUri(smart.AuthorizationEndpoint)));
+            }
+
+            uris.Extension.Add(new Extension("token", new FhirUri(smart.TokenEndpoint)));
+            security.Extension.Add(uris);
+        }
+
         var rest = new CapabilityStatement.RestComponent
         {
             Mode = CapabilityStatement.RestfulCapabilityMode.Server,
-            Security = new CapabilityStatement.SecurityComponent
-            {
-                Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")],
-                Description = "OAuth2 bearer tokens (JWT) with SMART v2 scopes; professionals via Pro Santé Connect.",
-            },
+            Security = security,
             Interaction =
             [
                 new CapabilityStatement.SystemInteractionComponent

@@ -1,3 +1,4 @@
+using DmpApi.Auth;
 using DmpApi.Audit;
 using DmpApi.Documents;
 using DmpApi.Fhir;
@@ -44,6 +45,9 @@ public static class FhirEndpoints
             return next(context);
         });
         fhir.MapCapabilityStatement();
+        // SMART App Launch 2.0 publishes it at the FHIR base; the root copy serves clients that look there.
+        fhir.MapSmartConfiguration();
+        app.MapSmartConfiguration();
         foreach (var resource in FhirResources.All)
         {
             var group = fhir.MapResourceEndpoints(resource.Type);

@@ -19,6 +19,17 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
     {
         if (FhirRoute.Describe(context.ApiDescription) is not { } route)
         {
+            if (context.ApiDescription.RelativePath?.EndsWith(".well-known/smart-configuration", StringComparison.Ordinal) == true)
+            {
+                // The document is plain JSON (SMART); its one error is FHIR's, as every error of this server.
+                operation.Responses ??= [];
+                operation.Responses["404"] = new OpenApiResponse
+                {
+                    Description = "No OpenID Connect provider is configured (development tokens only)",
+                    Content = FhirSchemas.Content("OperationOutcome", context.Document),
+                };
+            }
+
             return;
         }
 

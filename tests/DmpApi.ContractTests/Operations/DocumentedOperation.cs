@@ -4,7 +4,7 @@ using DmpApi.Tests.Contract;
 namespace DmpApi.ContractTests.Operations;
 
 /// <summary>The FHIR interaction a documented route is (FHIR R4 §3.1.0), from its method and path template.</summary>
-internal enum Interaction { Capabilities, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, Delete, BinaryRead, Transaction, Unknown }
+internal enum Interaction { Capabilities, SmartConfiguration, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, Delete, BinaryRead, Transaction, Unknown }
 
 /// <summary>One operation of the OpenAPI document (method × path) with its documented responses.</summary>
 internal sealed record DocumentedOperation(string Method, string Path, IReadOnlyDictionary<string, IReadOnlyList<string>> Responses)
@@ -17,6 +17,7 @@ internal sealed record DocumentedOperation(string Method, string Path, IReadOnly
     public Interaction Interaction => (Method, Path.Split('/', StringSplitOptions.RemoveEmptyEntries)) switch
     {
         ("GET", ["fhir", "metadata"]) => Interaction.Capabilities,
+        ("GET", ["fhir", ".well-known", "smart-configuration"]) => Interaction.SmartConfiguration,
         ("POST", ["fhir"]) => Interaction.Transaction,
         ("GET", ["fhir", "Binary", "{id}"]) => Interaction.BinaryRead,
         ("GET", ["fhir", _]) => Interaction.Search,

@@ -23,6 +23,8 @@ internal static class Probes
     public static string? Unreachable(DocumentedOperation operation, string status) => (operation.Interaction, operation.Type, status) switch
     {
         (_, _, "503") => "503 needs a failing audit trail or database; tests/DmpApi.Tests/Audit/AuditTrailTests.cs makes the trail fail in-process",
+        (Interaction.SmartConfiguration, _, "200") => "the contract server runs with development tokens only, without an OpenID Connect provider to describe; "
+            + "tests/DmpApi.Tests/Auth/ProSanteConnectTests.cs serves it from a local provider",
         (_, _, "429") => "the contract server runs with RateLimits__Enabled=false (the probes would trip it); tests/DmpApi.Tests/Reliability/RateLimitTests.cs exercises 429 in-process",
         _ => null,
     };
@@ -36,6 +38,7 @@ internal static class Probes
         {
             (Interaction.Unknown, _) => null,
             (Interaction.Capabilities, "200") => _ => Task.FromResult(new ProbeRequest(HttpMethod.Get, $"{LiveServer.FhirBase}/metadata", null)),
+            (Interaction.SmartConfiguration, "404") => _ => Task.FromResult(new ProbeRequest(HttpMethod.Get, $"{LiveServer.FhirBase}/.well-known/smart-configuration", null)),
             (Interaction.Capabilities, "400") => _ => Task.FromResult(new ProbeRequest(HttpMethod.Get, $"{LiveServer.FhirBase}/metadata?_format=bogus", null)),
             (_, "401") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))) with { Token = null },
             (_, "403") => async _ =>

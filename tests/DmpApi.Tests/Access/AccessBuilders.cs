@@ -24,8 +24,13 @@ internal static class Requesters
 
     public static Requester Pharmacist(string idNatPs = PharmacistId, string purpose = DmpCodes.Treatment) => Professional(idNatPs, "21", purpose);
 
+    /// <summary>A professional as their identity provider describes them: a bris de glace justified, a regulator holding the regulation attribute.</summary>
     public static Requester Professional(string idNatPs, string profession, string purpose = DmpCodes.Treatment) =>
-        new(RequesterKind.Professional, idNatPs, idNatPs, profession, null, "Dr Test", purpose, new HashSet<string> { "user/*.cruds" });
+        new(RequesterKind.Professional, idNatPs, idNatPs, profession, null, "Dr Test", purpose, new HashSet<string> { "user/*.cruds" })
+        {
+            PurposeOfUseReason = purpose == DmpCodes.BreakTheGlass ? "Unconscious patient in the emergency room" : null,
+            HasRegulationAttribute = purpose == DmpCodes.Regulation,
+        };
 
     public static Requester Patient(string? ins = null) =>
         new(RequesterKind.Patient, "patient", null, null, ins ?? RecordIns, "Patient Test", DmpCodes.Treatment, new HashSet<string> { "patient/*.rs" });

@@ -149,6 +149,16 @@ public sealed class RecordAccessRulesTests
         AssertDenied(Decide(Pharmacist(purpose: DmpCodes.Regulation), new RecordBuilder()), AccessDenialReason.RegulationNeedsDoctor);
 
     [Test]
+    public void Regulation_needs_the_identity_providers_regulation_attribute() =>
+        AssertDenied(Decide(Doctor(purpose: DmpCodes.Regulation) with { HasRegulationAttribute = false }, new RecordBuilder()),
+            AccessDenialReason.RegulationNeedsAttribute);
+
+    [Test]
+    public void Break_the_glass_without_a_justification_is_denied() =>
+        AssertDenied(Decide(Doctor(purpose: DmpCodes.BreakTheGlass) with { PurposeOfUseReason = null }, new RecordBuilder()),
+            AccessDenialReason.BreakTheGlassNeedsJustification);
+
+    [Test]
     public void Treating_doctor_breaking_the_glass_is_still_known_as_treating_doctor()
     {
         var decision = Decide(Doctor(purpose: DmpCodes.BreakTheGlass), new RecordBuilder().WithTreatingDoctor(DoctorId));

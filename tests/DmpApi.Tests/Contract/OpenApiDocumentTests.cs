@@ -96,11 +96,11 @@ public sealed class OpenApiDocumentTests
     }
 
     [Test]
-    public void A_bearer_token_is_required_everywhere_but_the_CapabilityStatement()
+    public void A_bearer_token_is_required_everywhere_but_the_CapabilityStatement_and_the_SMART_configuration()
     {
         var scheme = _served["components"]?["securitySchemes"]?["bearer"];
         var unsecured = OpenApiDrift.Operations(_served)
-            .Where(o => o.Path.StartsWith("/fhir", StringComparison.Ordinal) && o.Path != "/fhir/metadata")
+            .Where(o => o.Path.StartsWith("/fhir", StringComparison.Ordinal) && o.Path is not ("/fhir/metadata" or "/fhir/.well-known/smart-configuration"))
             .Where(o => o.Operation["security"]?.AsArray().Any(r => r?["bearer"] is not null) != true)
             .Select(o => $"{o.Method.ToUpperInvariant()} {o.Path}")
             .ToList();
@@ -111,6 +111,7 @@ public sealed class OpenApiDocumentTests
             Assert.That(scheme?["scheme"]?.GetValue<string>(), Is.EqualTo("bearer"), "components.securitySchemes.bearer");
             Assert.That(unsecured, Is.Empty, "Operations without the bearer requirement");
             Assert.That(_served["paths"]?["/fhir/metadata"]?["get"]?["security"], Is.Null, "/fhir/metadata needs no token");
+            Assert.That(_served["paths"]?["/fhir/.well-known/smart-configuration"]?["get"]?["security"], Is.Null, "where to get a token needs no token");
         });
     }
 

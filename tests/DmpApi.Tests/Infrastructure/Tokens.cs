@@ -12,9 +12,15 @@ public static class Tokens
     public static string Professional(string idNatPs = DoctorIdNatPs, string profession = "10", string scope = "user/*.cruds") =>
         DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Professional(idNatPs, profession, "Dr Test", scope: scope));
 
-    /// <summary>A médecin (or other profession) acting in a given mode: TREAT, BTG (bris de glace) or ETREAT (centre 15).</summary>
+    /// <summary>
+    /// A médecin (or other profession) acting in a given mode: TREAT, BTG (bris de glace, with its justification) or
+    /// ETREAT (centre 15, with the regulation attribute).
+    /// </summary>
     public static string ProfessionalFor(string purpose, string idNatPs, string profession = "10") =>
-        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Professional(idNatPs, profession, "Dr Other", purpose));
+        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Professional(idNatPs, profession, "Dr Other", purpose,
+            reason: purpose == "BTG" ? BreakTheGlassReason : null, regulation: purpose == "ETREAT"));
+
+    public const string BreakTheGlassReason = "Patient unconscious in the emergency room, no relative reachable";
 
     public static string Patient(string ins, string scope = "patient/*.cruds") =>
         DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Patient(ins, "Patient Test", scope));

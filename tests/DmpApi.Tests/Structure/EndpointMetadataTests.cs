@@ -36,7 +36,7 @@ public sealed class EndpointMetadataTests
     {
         var endpoints = FhirEndpoints();
         var unprotected = endpoints
-            .Where(e => e.RoutePattern.RawText != "/fhir/metadata")
+            .Where(e => !AnonymousMetadata.Contains(e.RoutePattern.RawText))
             .Where(e => e.Metadata.GetMetadata<FhirOperation>() is null
                 || e.Metadata.GetOrderedMetadata<IAuthorizeData>().Count == 0
                 || e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
@@ -50,12 +50,15 @@ public sealed class EndpointMetadataTests
     }
 
     [Test]
-    public void Metadata_is_the_one_anonymous_fhir_endpoint()
+    public void Metadata_and_the_SMART_configuration_are_the_only_anonymous_fhir_endpoints()
     {
         var anonymous = FhirEndpoints().Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(e => e.RoutePattern.RawText);
 
-        Assert.That(anonymous, Is.EqualTo(new[] { "/fhir/metadata" }));
+        Assert.That(anonymous.Order(StringComparer.Ordinal), Is.EqualTo(AnonymousMetadata));
     }
+
+    /// <summary>What a client reads before it has a token: the CapabilityStatement and where to get a token (SMART App Launch).</summary>
+    internal static readonly string[] AnonymousMetadata = ["/fhir/.well-known/smart-configuration", "/fhir/metadata"];
 
     [TestCase("GET", "/fhir/metadata", "CapabilityStatement", FhirInteraction.Capabilities)]
     [TestCase("GET", "/fhir/DocumentReference/", "DocumentReference", FhirInteraction.Search)]

@@ -83,6 +83,10 @@ namespace DmpApi.Storage.Migrations.SqlServer
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
 
+                    b.Property<string>("PurposeOfUseReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
                     b.Property<DateTime>("RecordedAt")
                         .HasColumnType("datetime2");
 

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace DmpApi.Storage.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class AuditPurposeOfUseReason : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "PurposeOfUseReason",
+                table: "AuditRecords",
+                type: "TEXT",
+                maxLength: 1000,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "PurposeOfUseReason",
+                table: "AuditRecords");
+        }
+    }
+}
