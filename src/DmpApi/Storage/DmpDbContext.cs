@@ -15,6 +15,7 @@ public abstract class DmpDbContext(DbContextOptions options) : DbContext(options
     public DbSet<PatientIdentityRow> PatientIdentities => Set<PatientIdentityRow>();
     public DbSet<BinaryRow> Binaries => Set<BinaryRow>();
     public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
+    public DbSet<AuditChainHead> AuditChains => Set<AuditChainHead>();
     public DbSet<NotificationRecord> Notifications => Set<NotificationRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
