@@ -30,7 +30,7 @@ ENV Database__Provider=SqlServer \
 EXPOSE 8080
 # Non-root `app` user (UID 1654) that the .NET images provide.
 USER $APP_UID
-# /healthz also checks the database; start-period covers migrations at first start.
+# /ready checks the database and the audit queue; start-period covers migrations at first start.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD curl -fsS -o /dev/null http://localhost:8080/healthz || exit 1
+  CMD curl -fsS -o /dev/null http://localhost:8080/ready || exit 1
 ENTRYPOINT ["dotnet", "DmpApi.dll"]

@@ -3,6 +3,7 @@ using DmpApi.Access;
 using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Endpoints;
+using DmpApi.Hosting;
 using DmpApi.Notifications;
 using DmpApi.OpenApi;
 using DmpApi.RateLimits;
@@ -14,6 +15,7 @@ if (Commands.IsCommand(args))
 }
 
 var builder = WebApplication.CreateBuilder(Commands.HostOptions(args));
+builder.AddDmpHosting();
 builder.Services.AddRecordStore(builder.Configuration, builder.Environment);
 builder.Services.AddFhirApi();
 builder.Services.AddAccessRules();
@@ -31,7 +33,9 @@ if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Databa
     await app.Services.MigrateRecordStoreAsync();
 }
 
-app.UseExceptionHandler();   // first: every error below becomes an OperationOutcome
+app.UseRequestIds();         // first: every log line, trace and answer (errors included) carries the request id
+app.UseExceptionHandler();   // then: every error below becomes an OperationOutcome
+app.UseProxyAndTelemetry();  // the trusted proxy's scheme and host before anything builds a URL; spans tagged with the FHIR interaction
 app.UseFhirStatusCodes();    // routing's bare 404/405 become OperationOutcomes too
 app.UseFhirSwagger();        // public documentation, before authentication
 app.UseAuthentication();     // the requester comes from the bearer token
@@ -39,7 +43,7 @@ app.UseAuditTrail();         // right after: the requester is known, and every a
 app.UseRequesterRateLimits(); // per requester, so after authentication; after the audit trail, so a 429 is traced too
 app.UseAuthorization();
 app.UseAccessScope();        // then the access decision, before any endpoint touches the store
-app.MapHealthChecks("/healthz").AllowAnonymous();
+app.MapHealthEndpoints();    // /alive, /ready (and /healthz), anonymous
 app.MapFhirEndpoints();
 await app.RunAsync();
 return 0;

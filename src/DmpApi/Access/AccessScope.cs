@@ -40,6 +40,7 @@ public sealed class AccessScope(
         // The audit trail files the request under the record it was decided on, allowed or denied (DMP-RULES §4).
         recordDecided?.Invoke(patientId);
         var decision = RecordAccessRules.Decide(Requester, record, Now);
+        AccessMetrics.Decided(decision);
         // DMP-RULES §4, CSP R1111-48: an allowed access by a professional notifies the patient (first access, every
         // emergency access, the médecins traitants too); recorded here, written by AccessScopeMiddleware after the endpoint.
         notifier?.Accessed(Requester, patientId, record, decision);

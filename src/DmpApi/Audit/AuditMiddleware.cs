@@ -299,6 +299,8 @@ public static class AuditTrailSetup
     {
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AuditTrail>();
+        services.AddSingleton<AuditMetrics>();
+        services.AddHealthChecks().AddCheck<AuditQueueHealthCheck>("audit-queue");
         services.AddSingleton<IAuditBatchStore, DatabaseAuditBatchStore>();
         services.AddSingleton<AuditWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());

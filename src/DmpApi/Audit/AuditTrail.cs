@@ -19,6 +19,7 @@ public sealed class AuditTrail
     public AuditTrail(IOptions<AuditOptions> options)
     {
         _timeout = TimeSpan.FromSeconds(options.Value.CommitTimeoutSeconds);
+        QueueCapacity = options.Value.QueueCapacity;
         // Bounded: under a write outage requests wait for room instead of piling up records in memory.
         _queue = Channel.CreateBounded<PendingAudit>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
@@ -29,6 +30,11 @@ public sealed class AuditTrail
     }
 
     internal ChannelReader<PendingAudit> Reader => _queue.Reader;
+
+    /// <summary>Records waiting for the writer now (readiness and metrics).</summary>
+    public int QueueDepth => _queue.Reader.Count;
+
+    public int QueueCapacity { get; }
 
     /// <summary>
     /// Completes once the record is committed; throws <see cref="AuditTrailUnavailableException"/> when the writer failed,

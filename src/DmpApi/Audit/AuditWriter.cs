@@ -87,7 +87,7 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
 /// The one writer of the audit trail (DESIGN §2): drains up to Audit:MaxBatchSize waiting records, commits them in one
 /// transaction, then releases every waiting request; on failure every request of the batch answers 503.
 /// </summary>
-public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptions<AuditOptions> options, ILogger<AuditWriter> logger) : BackgroundService
+public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, AuditMetrics metrics, IOptions<AuditOptions> options, ILogger<AuditWriter> logger) : BackgroundService
 {
     private readonly int _maxBatch = options.Value.MaxBatchSize;
     private long _commits;
@@ -164,6 +164,7 @@ public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptio
     /// <summary>Commits the records in one transaction and releases their requests; the error when the database refused them.</summary>
     private async Task<Exception?> TryCommitAsync(List<PendingAudit> pendings)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             // Not cancelled by shutdown: a record whose request is waiting is worth the last commit.
@@ -174,6 +175,7 @@ public sealed class AuditWriter(AuditTrail trail, IAuditBatchStore store, IOptio
             return e;
         }
 
+        metrics.BatchCommitted(pendings.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _records, pendings.Count);
         foreach (var pending in pendings)

@@ -30,7 +30,8 @@ internal sealed class FhirExceptionHandler(ILogger<FhirExceptionHandler> logger)
                 (HttpStatusCode.BadRequest, Outcomes.Build(OperationOutcome.IssueType.Value, "The request holds characters the record cannot store.")),
             _ when Storage.DatabaseUnavailable.Matches(exception) =>
                 (HttpStatusCode.ServiceUnavailable, Outcomes.Build(OperationOutcome.IssueType.Transient, "The database did not answer in time; retry later.")),
-            _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception, "An unexpected error occurred; it has been logged with the request id.")),
+            _ => (HttpStatusCode.InternalServerError, Outcomes.Build(OperationOutcome.IssueType.Exception,
+                $"An unexpected error occurred; it has been logged under request id {httpContext.TraceIdentifier} (X-Request-Id): quote it to the operator.")),
         };
 
         if (status == HttpStatusCode.InternalServerError)

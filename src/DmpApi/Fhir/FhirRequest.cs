@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
 
 namespace DmpApi.Fhir;
 
@@ -8,8 +9,14 @@ public enum PreferReturn { Representation, Minimal, OperationOutcome }
 /// <summary>Reading the FHIR-specific request headers (FHIR R4 §3.1.0.1.8, §3.1.0.5): Prefer, If-Match, the base URL.</summary>
 public static class FhirRequest
 {
-    /// <summary>The service base URL as the client reached it, e.g. https://host/fhir.</summary>
-    public static string BaseUrl(this HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
+    /// <summary>
+    /// The service base URL, e.g. https://host/fhir: the configured public URL when there is one (a fleet behind a proxy),
+    /// else the scheme and host of the request as the forwarded-headers middleware left them.
+    /// </summary>
+    public static string BaseUrl(this HttpRequest request) =>
+        request.HttpContext.RequestServices.GetService<IOptions<PublicUrlOptions>>()?.Value.PublicBaseUrl is { Length: > 0 } configured
+            ? configured.TrimEnd('/') + "/fhir"
+            : $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
 
     public static PreferReturn PreferredReturn(this HttpRequest request)
     {
