@@ -48,6 +48,17 @@ targets() {
       }
       print "- Errors: " (errors == "" ? "none" : errors)
     }' "$ROWS"
+  # Issue 12: the mixed scenario on durable PostgreSQL, one instance and two on the same database.
+  awk -F'\t' '
+    $2 == "mixed" && $1 == "postgresql" { one = $4; oneErrors = $7 }
+    $2 == "mixed" && $1 == "postgresql×2" { two = $4; twoErrors = $7 }
+    function verdict(ok) { return ok ? "met" : "**not met**" }
+    END {
+      if (one == "") { print "- Mixed on PostgreSQL: not measured in this run (BENCH_FLEET=0 or no postgresql)"; exit }
+      printf "- Mixed on durable PostgreSQL (70%% read, 20%% search, 10%% create), one instance: %.0f answers/s (target ≥ 1,500), %d errors: %s\n", one, oneErrors, verdict(one >= 1500 && oneErrors == 0)
+      if (two != "")
+        printf "- Same load over two instances on the same database and cores: %.0f answers/s, %.0f%% of one (target ≥ 90%%), %d errors: %s\n", two, 100 * two / one, twoErrors, verdict(two >= 0.9 * one && twoErrors == 0)
+    }' "$ROWS"
 }
 
 {
