@@ -8,7 +8,7 @@
 #
 # Settings (environment): BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 5), BENCH_SERVER_WARMUP (s of mixed load after each API start, 20), BENCH_CONNECTIONS (32),
 # BENCH_PATIENTS (1000 records × 10 documents), BENCH_LARGE_PATIENTS (100000 × 10; 0 skips the scale run),
-# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"),
+# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"; empty: none),
 # BENCH_FLEET (1: on PostgreSQL, the mixed scenario with one instance then two on the same database; 0 skips it),
 # BENCH_API_PORT (5200; a second instance takes the port after the baseline's), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder,
 # BENCH_LARGE_SQLITE=/path/large_sqlite.db reuses a SQLite database seeded earlier by the same seed command (its ids
@@ -31,7 +31,7 @@ PATIENTS=${BENCH_PATIENTS:-1000}
 LARGE_PATIENTS=${BENCH_LARGE_PATIENTS:-100000}
 DATABASES=${BENCH_DATABASES:-sqlite postgresql}
 SCALE_DATABASES=${BENCH_SCALE_DATABASES:-sqlite}
-SCENARIOS=${BENCH_SCENARIOS:-read search binary create mix}
+SCENARIOS=${BENCH_SCENARIOS-read search binary create mix}
 IDNPS=810001234567
 STARTED=$(date -u +%s)
 
@@ -186,20 +186,25 @@ measure() {
 # server CPU added up, p50 and p99 the worse of the two, peak memory the larger.
 measure_pair() {
   local scenario=$1 db=$2 name=$3 documents=$4 half=$((CONNECTIONS / 2))
-  local load before after hwm ticks0 ticks1 one
+  local load before after hwm ticks0 ticks1 one drivers=()
   export BENCH_IDS=$WORK/$name.ids
   load=$(cut -d' ' -f1 /proc/loadavg)
+  # Waits name the two wrk processes: a bare `wait` would also wait for the servers started in the background.
   for one in "$API_PORT" "$SECOND_PORT"; do
     BENCH_SUMMARY=/dev/null wrk -t1 -c"$half" -d"${WARMUP}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$one" >/dev/null &
+    drivers+=($!)
   done
-  wait
+  wait "${drivers[@]}"
+  drivers=()
   sleep 0.5
   before=$(audit_count "$db" "$name")
   echo 5 >"/proc/$SERVER_PID/clear_refs"; echo 5 >"/proc/$SECOND_PID/clear_refs"
   ticks0=$(cat "/proc/$SERVER_PID/stat" "/proc/$SECOND_PID/stat" | awk '{ t += $14 + $15 } END { print t }')
   BENCH_SUMMARY=$WORK/summary.1 wrk -t1 -c"$half" -d"${DURATION}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$API_PORT" >"$WORK/wrk.1.out" &
+  drivers+=($!)
   BENCH_SUMMARY=$WORK/summary.2 wrk -t1 -c"$half" -d"${DURATION}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$SECOND_PORT" >"$WORK/wrk.2.out" &
-  wait
+  drivers+=($!)
+  wait "${drivers[@]}"
   sleep 1
   after=$(audit_count "$db" "$name")
   hwm=$(cat "/proc/$SERVER_PID/status" "/proc/$SECOND_PID/status" | awk '/VmHWM/ { m = ($2 > m) ? $2 : m } END { printf "%d", m / 1024 }')
