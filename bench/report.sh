@@ -35,6 +35,7 @@ targets() {
     }
     function verdict(ok) { return ok ? "met" : "**not met**" }
     END {
+      if (length(small) == 0) { print "- SQLite: not measured in this run (BENCH_DATABASES, BENCH_SCENARIOS)"; exit }
       r = "read@" small["read"]; s = "search@" small["search"]; c = "create@" small["create"]
       printf "- Read by id: %.1f%% of baseline (target ≥ 25%%), p99 %.2f ms (target < 10 ms): %s\n", 100 * ratio[r], p99[r], verdict(ratio[r] >= 0.25 && p99[r] < 10)
       printf "- Patient search (10 results): %.1f%% of baseline (target ≥ 10%%), p99 %.2f ms (target < 25 ms): %s\n", 100 * ratio[s], p99[s], verdict(ratio[s] >= 0.10 && p99[s] < 25)
