@@ -35,6 +35,7 @@ targets() {
     }
     function verdict(ok) { return ok ? "met" : "**not met**" }
     END {
+      if (length(small) == 0) { print "- SQLite: not measured in this run (BENCH_DATABASES, BENCH_SCENARIOS)"; exit }
       r = "read@" small["read"]; s = "search@" small["search"]; c = "create@" small["create"]
       printf "- Read by id: %.1f%% of baseline (target ≥ 25%%), p99 %.2f ms (target < 10 ms): %s\n", 100 * ratio[r], p99[r], verdict(ratio[r] >= 0.25 && p99[r] < 10)
       printf "- Patient search (10 results): %.1f%% of baseline (target ≥ 10%%), p99 %.2f ms (target < 25 ms): %s\n", 100 * ratio[s], p99[s], verdict(ratio[s] >= 0.10 && p99[s] < 25)
@@ -47,6 +48,17 @@ targets() {
         print "- Scale and memory at 1,000,000 documents: not measured in this run (BENCH_LARGE_PATIENTS=0)"
       }
       print "- Errors: " (errors == "" ? "none" : errors)
+    }' "$ROWS"
+  # Issue 12: the mixed scenario on durable PostgreSQL, one instance and two on the same database.
+  awk -F'\t' '
+    $2 == "mixed" && $1 == "postgresql" { one = $4; oneErrors = $7 }
+    $2 == "mixed" && $1 == "postgresql×2" { two = $4; twoErrors = $7 }
+    function verdict(ok) { return ok ? "met" : "**not met**" }
+    END {
+      if (one == "") { print "- Mixed on PostgreSQL: not measured in this run (BENCH_FLEET=0 or no postgresql)"; exit }
+      printf "- Mixed on durable PostgreSQL (70%% read, 20%% search, 10%% create), one instance: %.0f answers/s (target ≥ 1,500), %d errors: %s\n", one, oneErrors, verdict(one >= 1500 && oneErrors == 0)
+      if (two != "")
+        printf "- Same load over two instances on the same database and cores: %.0f answers/s, %.0f%% of one (target ≥ 90%%), %d errors: %s\n", two, 100 * two / one, twoErrors, verdict(two >= 0.9 * one && twoErrors == 0)
     }' "$ROWS"
 }
 

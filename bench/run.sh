@@ -8,8 +8,9 @@
 #
 # Settings (environment): BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 5), BENCH_SERVER_WARMUP (s of mixed load after each API start, 20), BENCH_CONNECTIONS (32),
 # BENCH_PATIENTS (1000 records × 10 documents), BENCH_LARGE_PATIENTS (100000 × 10; 0 skips the scale run),
-# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"),
-# BENCH_API_PORT (5200), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder,
+# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"; empty: none),
+# BENCH_FLEET (1: on PostgreSQL, the mixed scenario with one instance then two on the same database; 0 skips it),
+# BENCH_API_PORT (5200; a second instance takes the port after the baseline's), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder,
 # BENCH_LARGE_SQLITE=/path/large_sqlite.db reuses a SQLite database seeded earlier by the same seed command (its ids
 # file, written by --ids, next to it as large_sqlite.ids; its seed log as seed.log, whose final count the run waits for)
 # instead of seeding the large one.
@@ -30,7 +31,7 @@ PATIENTS=${BENCH_PATIENTS:-1000}
 LARGE_PATIENTS=${BENCH_LARGE_PATIENTS:-100000}
 DATABASES=${BENCH_DATABASES:-sqlite postgresql}
 SCALE_DATABASES=${BENCH_SCALE_DATABASES:-sqlite}
-SCENARIOS=${BENCH_SCENARIOS:-read search binary create mix}
+SCENARIOS=${BENCH_SCENARIOS-read search binary create mix}
 IDNPS=810001234567
 STARTED=$(date -u +%s)
 
@@ -42,7 +43,7 @@ BASELINE_PID=""
 PGDIR=""
 cleanup() {
   local pid
-  for pid in $SERVER_PID $BASELINE_PID; do
+  for pid in $SERVER_PID ${SECOND_PID:-} $BASELINE_PID; do
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   done
   if [[ -n $PGDIR ]]; then PGTEST_PORT=$PG_PORT "$ROOT/scripts/postgres-test-server.sh" stop "$PGDIR" || true; fi
@@ -133,6 +134,22 @@ stop_api() {
   SERVER_PID=""
 }
 
+# A second instance of the API on the same database (a fleet of two; migrations already ran), warmed as the first was.
+SECOND_PORT=$((BASELINE_PORT + 1))
+SECOND_PID=""
+start_second_api() {  # db name
+  (cd "$API_DIR" && Database__Provider=$(provider_of "$1") ConnectionStrings__Dmp=$(connection_of "$1" "$2") Database__MigrateOnStartup=false \
+    exec dotnet DmpApi.dll --urls "http://127.0.0.1:$SECOND_PORT") >"$WORK/api2-$2.log" 2>&1 &
+  SECOND_PID=$!
+  wait_for "http://127.0.0.1:$SECOND_PORT/healthz"
+  BENCH_SUMMARY=/dev/null wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SERVER_WARMUP}s" -s "$BENCH/lua/mix.lua" "http://127.0.0.1:$SECOND_PORT" >/dev/null
+}
+stop_second_api() {
+  kill "$SECOND_PID" 2>/dev/null || true
+  wait "$SECOND_PID" 2>/dev/null || true
+  SECOND_PID=""
+}
+
 ROWS=$WORK/rows.tsv
 : >"$ROWS"
 
@@ -162,6 +179,50 @@ measure() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$scenario" "$documents" "$rps" "$p50" "$p99" \
     "$((socket_errors + non2xx))" "$hwm" "$audit" "$requests" "$load" "$statuses" "$cpu_ms" >>"$ROWS"
   log "$target $scenario ($documents documents): $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $((socket_errors + non2xx)) [$statuses], peak ${hwm} MB, audit $audit for $requests answered, server CPU $cpu_ms ms/request, load $load"
+}
+
+# measure_pair SCENARIO DB NAME DOCUMENTS: the same load as measure, its connections split between the two instances
+# (two wrk at once, half the connections each, as a load balancer would); one row "DB×2": requests, req/s, errors and
+# server CPU added up, p50 and p99 the worse of the two, peak memory the larger.
+measure_pair() {
+  local scenario=$1 db=$2 name=$3 documents=$4 half=$((CONNECTIONS / 2))
+  local load before after hwm ticks0 ticks1 one drivers=()
+  export BENCH_IDS=$WORK/$name.ids
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  # Waits name the two wrk processes: a bare `wait` would also wait for the servers started in the background.
+  for one in "$API_PORT" "$SECOND_PORT"; do
+    BENCH_SUMMARY=/dev/null wrk -t1 -c"$half" -d"${WARMUP}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$one" >/dev/null &
+    drivers+=($!)
+  done
+  wait "${drivers[@]}"
+  drivers=()
+  sleep 0.5
+  before=$(audit_count "$db" "$name")
+  echo 5 >"/proc/$SERVER_PID/clear_refs"; echo 5 >"/proc/$SECOND_PID/clear_refs"
+  ticks0=$(cat "/proc/$SERVER_PID/stat" "/proc/$SECOND_PID/stat" | awk '{ t += $14 + $15 } END { print t }')
+  BENCH_SUMMARY=$WORK/summary.1 wrk -t1 -c"$half" -d"${DURATION}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$API_PORT" >"$WORK/wrk.1.out" &
+  drivers+=($!)
+  BENCH_SUMMARY=$WORK/summary.2 wrk -t1 -c"$half" -d"${DURATION}s" -s "$BENCH/lua/$scenario.lua" "http://127.0.0.1:$SECOND_PORT" >"$WORK/wrk.2.out" &
+  drivers+=($!)
+  wait "${drivers[@]}"
+  sleep 1
+  after=$(audit_count "$db" "$name")
+  hwm=$(cat "/proc/$SERVER_PID/status" "/proc/$SECOND_PID/status" | awk '/VmHWM/ { m = ($2 > m) ? $2 : m } END { printf "%d", m / 1024 }')
+  ticks1=$(cat "/proc/$SERVER_PID/stat" "/proc/$SECOND_PID/stat" | awk '{ t += $14 + $15 } END { print t }')
+  local requests rps p50 p99 socket_errors non2xx statuses seconds max
+  local r=0 x=0 a50=0 a99=0 errors=0 all=""
+  for one in 1 2; do
+    # shellcheck disable=SC1090
+    source "$WORK/summary.$one"
+    r=$((r + requests)); x=$(awk -v a="$x" -v b="$rps" 'BEGIN { print a + b }')
+    a50=$(awk -v a="$a50" -v b="$p50" 'BEGIN { print (b > a) ? b : a }'); a99=$(awk -v a="$a99" -v b="$p99" 'BEGIN { print (b > a) ? b : a }')
+    errors=$((errors + socket_errors + non2xx)); all="$all${all:+ | }$statuses"
+  done
+  local cpu_ms
+  cpu_ms=$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$r" 'BEGIN { printf "%.2f", (n > 0 ? 1000 * t / hz / n : 0) }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$db×2" "$scenario" "$documents" "$x" "$a50" "$a99" \
+    "$errors" "$hwm" "$((after - before))" "$r" "$load" "$all" "$cpu_ms" >>"$ROWS"
+  log "$db×2 $scenario ($documents documents): $x req/s, p50 $a50 ms, p99 $a99 ms (worse instance), errors $errors [$all], peak ${hwm} MB, audit $((after - before)) for $r answered, server CPU $cpu_ms ms/request, load $load"
 }
 
 # --- Databases ------------------------------------------------------------------------------------------------
@@ -199,6 +260,14 @@ for db in $DATABASES; do
     measure baseline "$scenario" "$BASELINE_PORT" "$BASELINE_PID" "" "$name" "-"
     measure "$db" "$scenario" "$API_PORT" "$SERVER_PID" "$db" "$name" "$SMALL_DOCS"
   done
+  if [[ $db == postgresql && ${BENCH_FLEET:-1} == 1 ]]; then
+    # Issue 12's fleet figures: the mixed scenario with one instance, then the same connections over two instances.
+    measure baseline mixed "$BASELINE_PORT" "$BASELINE_PID" "" "$name" "-"
+    measure "$db" mixed "$API_PORT" "$SERVER_PID" "$db" "$name" "$SMALL_DOCS"
+    start_second_api "$db" "$name"
+    measure_pair mixed "$db" "$name" "$SMALL_DOCS"
+    stop_second_api
+  fi
   stop_api
 done
 if [[ -n $PGDIR && " $SCALE_DATABASES " != *" postgresql "* ]]; then

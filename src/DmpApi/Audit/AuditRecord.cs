@@ -63,10 +63,13 @@ public sealed class AuditRecord
     /// <summary>HttpContext.TraceIdentifier: ties the trace to the server's logs.</summary>
     public required string RequestId { get; set; }
 
-    /// <summary>Position in the hash chain: 1, 2, 3… with no gap (see <see cref="AuditChain"/>); null only on records written before the chain existed.</summary>
+    /// <summary>The writer's chain the record belongs to (<see cref="AuditChainHead"/>); null only on records written before the chain existed.</summary>
+    public Guid? ChainId { get; set; }
+
+    /// <summary>Position in its chain: 1, 2, 3… with no gap (see <see cref="AuditChain"/>); null only on records written before the chain existed.</summary>
     public long? Sequence { get; set; }
 
-    /// <summary>SHA-256 (hex) of this record's fields, its sequence and the previous record's hash (see <see cref="AuditChain"/>).</summary>
+    /// <summary>SHA-256 (hex) of this record's fields, its sequence and the previous record's hash in its chain (see <see cref="AuditChain"/>).</summary>
     public string? Hash { get; set; }
 
     public IEnumerable<string> Resources =>

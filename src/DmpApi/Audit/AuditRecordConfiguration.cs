@@ -33,8 +33,8 @@ internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditR
         b.Property(r => r.RequestId).HasMaxLength(128);
         b.Property(r => r.Hash).HasMaxLength(AuditChain.HashLength);
         b.Ignore(r => r.Resources);
-        // The chain's order; unique, so that two writers (two instances) cannot both append the same link.
-        b.HasIndex(r => r.Sequence).IsUnique();
+        // Each writer's chain in order (AuditChain): unique, and what verify-audit walks.
+        b.HasIndex(r => new { r.ChainId, r.Sequence }).IsUnique();
         // DESIGN §1: the patient is the partition key. Serves "AuditEvent?patient=…" newest first (DMP-RULES §4).
         b.HasIndex(r => new { r.PatientId, r.RecordedAt });
     }

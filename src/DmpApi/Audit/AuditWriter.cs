@@ -12,17 +12,23 @@ public interface IAuditBatchStore
 
 /// <summary>
 /// The AuditRecords table, through a DbContext scope of its own (the requests' contexts are not shared with the writer).
-/// The batch is linked to the hash chain inside its transaction, after reading the chain's last link, so that the order
-/// of the chain is the order of the commits; the unique sequence makes a second instance's concurrent append fail, and
-/// it is retried on the new last link.
+/// This process appends to a chain of its own (<see cref="AuditChain"/>), whose head it keeps in memory: a batch never
+/// reads another instance's records, so instances appending at the same time never collide. The chain is registered with
+/// the first batch, and its anchored head moves in each batch's transaction. After a failed commit the head is read back
+/// from the chain's row (the commit may have landed before the error), never guessed.
 /// </summary>
-internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, WriteGate writeGate) : IAuditBatchStore
+internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, WriteGate writeGate, TimeProvider clock) : IAuditBatchStore
 {
-    private const int Attempts = 3;
+    private readonly Guid _chainId = Guid.NewGuid();
+    private readonly string _writer = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private readonly SemaphoreSlim _oneBatchAtATime = new(1, 1);
+    private (long Sequence, string Hash)? _head;
+    private bool _headKnown;
 
     public async Task WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        await _oneBatchAtATime.WaitAsync(cancellationToken);
+        try
         {
             foreach (var record in records)
             {
@@ -33,23 +39,46 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
             var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
             using var writer = await writeGate.EnterAsync(db, cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var last = await db.AuditRecords.AsNoTracking()
-                .Where(r => r.Sequence != null)
-                .OrderByDescending(r => r.Sequence)
-                .Select(r => new { r.Sequence, r.Hash })
-                .FirstOrDefaultAsync(cancellationToken);
-            AuditChain.Link(records, last is { Sequence: { } sequence, Hash: { } hash } ? (sequence, hash) : null);
+            if (!_headKnown)
+            {
+                var anchored = await db.AuditChains.AsNoTracking().Where(c => c.Id == _chainId)
+                    .Select(c => new { c.HeadSequence, c.HeadHash }).FirstOrDefaultAsync(cancellationToken);
+                _head = anchored is null ? null : (anchored.HeadSequence, anchored.HeadHash);
+                _headKnown = true;
+            }
+
+            var head = AuditChain.Link(records, _chainId, _head);
             db.AuditRecords.AddRange(records);
-            try
+            if (_head is { } previous)
             {
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                return;
+                // Conditional on the head this writer knows: a second writer of the chain would have no effect here, and fail.
+                var moved = await db.AuditChains.Where(c => c.Id == _chainId && c.HeadSequence == previous.Sequence)
+                    .ExecuteUpdateAsync(set => set.SetProperty(c => c.HeadSequence, head.Sequence).SetProperty(c => c.HeadHash, head.Hash), cancellationToken);
+                if (moved != 1)
+                {
+                    throw new InvalidOperationException($"The head of audit chain {_chainId} is not at sequence {previous.Sequence} any more.");
+                }
             }
-            catch (DbUpdateException e) when (attempt < Attempts && UniqueViolation.Matches(e))
+            else
             {
-                // Another instance appended the same link first: link again after it.
+                db.AuditChains.Add(new AuditChainHead
+                {
+                    Id = _chainId, StartedAt = clock.GetUtcNow().UtcDateTime, Writer = _writer, HeadSequence = head.Sequence, HeadHash = head.Hash,
+                });
             }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            _head = head;
+        }
+        catch
+        {
+            _headKnown = false;
+            throw;
+        }
+        finally
+        {
+            _oneBatchAtATime.Release();
         }
     }
 }

@@ -1,5 +1,5 @@
-using DmpApi.Auth;
 using DmpApi.Audit;
+using DmpApi.Auth;
 using DmpApi.Documents;
 using DmpApi.Fhir;
 using DmpApi.Notifications;
@@ -7,6 +7,7 @@ using DmpApi.Patients;
 using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
 
 namespace DmpApi.Endpoints;
 
@@ -19,7 +20,10 @@ public static class FhirEndpoints
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section).ValidateDataAnnotations()
+            .Validate<IOptions<AuthOptions>, IHostEnvironment>((o, auth, env) => !env.IsProduction() || PageTokens.HasSharedKey(o, auth.Value),
+                "Production needs a page-token key shared by every instance: Search:PageTokenKey (or Auth:SigningKey) of at least 32 bytes.")
+            .ValidateOnStart();
         services.AddSingleton(new SearchParameterRegistry(FhirResources.Types));
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<IResourceIndexer>(sp => sp.GetRequiredService<SearchIndexer>());

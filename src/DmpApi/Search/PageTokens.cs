@@ -14,7 +14,9 @@ public sealed record PageState(string Type, string Query, int Offset, string Req
 
 /// <summary>
 /// Opaque, signed, expiring page tokens bound to the requester (DESIGN §4). Self-contained, so that any instance
-/// behind a load balancer can serve the next page.
+/// behind a load balancer can serve the next page: every instance signs with the same key, from configuration
+/// (Search:PageTokenKey, else one derived from Auth:SigningKey). Production refuses to start without one
+/// (<see cref="HasSharedKey"/>): a key derived from the public authority URL would let anyone forge tokens.
 /// </summary>
 public sealed class PageTokens
 {
@@ -26,9 +28,14 @@ public sealed class PageTokens
     {
         _options = options.Value;
         _clock = clock;
+        // Outside Production, a deployment with an identity provider and no key still pages (on one instance).
         var secret = _options.PageTokenKey ?? auth.Value.SigningKey ?? auth.Value.Authority ?? "dmpapi";
         _key = SHA256.HashData(Encoding.UTF8.GetBytes("dmpapi-page-token:" + secret));
     }
+
+    /// <summary>True when the configuration holds a secret of at least 32 bytes to share between instances.</summary>
+    public static bool HasSharedKey(SearchOptions options, AuthOptions auth) =>
+        (options.PageTokenKey ?? auth.SigningKey) is { } secret && Encoding.UTF8.GetByteCount(secret) >= 32;
 
     public string Issue(string type, string query, int offset, Requester requester)
     {

@@ -8,6 +8,7 @@ namespace DmpApi.Seeding;
 /// <summary>
 /// `seed --patients N --documents-per-patient M [--patients-per-transaction K] [--idnps 810001234567] [--ids FILE]`:
 /// migrates, then fills the configured database (the bench's data set); FILE gets one line per document for load scripts.
+/// `seed --audit-records N [--audit-chains K]` writes an audit trail of N records in K chains instead (for verify-audit).
 /// </summary>
 internal static class SeedCommand
 {
@@ -22,6 +23,11 @@ internal static class SeedCommand
         int Count(string name, int fallback) =>
             Option(name) is { } text ? int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture) : fallback;
 
+        if (Option("audit-records") is { } auditRecords)
+        {
+            return await SeedAuditTrailAsync(builder, long.Parse(auditRecords, NumberStyles.None, CultureInfo.InvariantCulture), Count("audit-chains", 3));
+        }
+
         SeedPlan plan;
         try
         {
@@ -35,7 +41,7 @@ internal static class SeedCommand
 
         if (plan.Patients <= 0 || plan.DocumentsPerPatient < 0)
         {
-            Console.Error.WriteLine("Usage: seed --patients N --documents-per-patient M [--patients-per-transaction 50] [--idnps 810001234567] [--ids FILE]");
+            Console.Error.WriteLine("Usage: seed --patients N --documents-per-patient M [--patients-per-transaction 50] [--idnps 810001234567] [--ids FILE]\n   or: seed --audit-records N [--audit-chains 3]");
             return 2;
         }
 
@@ -51,6 +57,19 @@ internal static class SeedCommand
         var documents = await seeder.SeedAsync(plan, Console.Error, CancellationToken.None);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Seeded {plan.Patients:N0} records and {documents:N0} documents in {DateTime.UtcNow - started:hh\\:mm\\:ss} (building rows {seeder.StagingTime:hh\\:mm\\:ss} over {seeder.Builders} builders, saving {seeder.SavingTime:hh\\:mm\\:ss}, overlapping; building indexes {seeder.IndexingTime:hh\\:mm\\:ss})."));
+        return 0;
+    }
+
+    private static async Task<int> SeedAuditTrailAsync(WebApplicationBuilder builder, long records, int chains)
+    {
+        builder.Services.AddRecordStore(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(TimeProvider.System);
+        await using var app = builder.Build();
+        await app.Services.MigrateRecordStoreAsync();
+        var started = DateTime.UtcNow;
+        await AuditTrailSeeder.SeedAsync(app.Services, records, Math.Max(1, chains), Console.Error);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Seeded {records:N0} audit records in {Math.Max(1, chains)} chains in {DateTime.UtcNow - started:hh\\:mm\\:ss}."));
         return 0;
     }
 }

@@ -13,7 +13,7 @@ public abstract class DmpDbContext(DbContextOptions options) : DbContext(options
     public DbSet<PatientIdentityRow> PatientIdentities => Set<PatientIdentityRow>();
     public DbSet<BinaryRow> Binaries => Set<BinaryRow>();
 
-    // Features keep their own tables (AuditRecords, Notifications) with their configurations, found here by assembly scan.
+    // Features keep their own tables (AuditRecords, AuditChains, Notifications) with their configurations, found here by assembly scan.
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(DmpDbContext).Assembly);
 }

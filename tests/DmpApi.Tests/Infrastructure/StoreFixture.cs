@@ -15,6 +15,9 @@ public abstract class StoreFixture(TestStore store)
 
     protected TestStore Store => store;
 
+    /// <summary>The fixture's database, e.g. for a second instance of the application on it.</summary>
+    protected TestDatabase Database => _database ?? throw new InvalidOperationException("The database is created in OneTimeSetUp.");
+
     protected DmpApiApplication App => _app ?? throw new InvalidOperationException("The application starts in OneTimeSetUp.");
 
     /// <summary>The FHIR client acting as the default professional (a médecin with user/*.cruds).</summary>

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using DmpApi.Storage;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Testcontainers.MsSql;
 
@@ -57,6 +58,14 @@ public sealed class TestDatabase(DatabaseProvider provider, string connectionStr
 {
     public DatabaseProvider Provider { get; } = provider;
     public string ConnectionString { get; } = connectionString;
+
+    /// <summary>A context of its own on the database, outside any application (to inspect or tamper with what servers wrote).</summary>
+    public DmpDbContext Open() => Provider switch
+    {
+        DatabaseProvider.Sqlite => new SqliteDmpDbContext(new DbContextOptionsBuilder<SqliteDmpDbContext>().UseSqlite(ConnectionString).Options),
+        DatabaseProvider.PostgreSql => new PostgreSqlDmpDbContext(new DbContextOptionsBuilder<PostgreSqlDmpDbContext>().UseNpgsql(ConnectionString).Options),
+        _ => new SqlServerDmpDbContext(new DbContextOptionsBuilder<SqlServerDmpDbContext>().UseSqlServer(ConnectionString).Options),
+    };
 
     public async ValueTask DisposeAsync() => await drop();
 }

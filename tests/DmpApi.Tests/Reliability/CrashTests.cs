@@ -71,7 +71,7 @@ public sealed class CrashTests(TestStore store)
             }
         }
 
-        await using var db = Open(database);
+        await using var db = database.Open();
 
         // Every acknowledged read and write has its audit record (committed before the response was sent).
         var tracedPaths = (await db.AuditRecords.AsNoTracking().Where(r => r.HttpStatus >= 200 && r.HttpStatus < 300)
@@ -108,13 +108,6 @@ public sealed class CrashTests(TestStore store)
         var chain = await VerifyAuditCommand.VerifyAsync(db);
         Assert.That(chain.IsIntact, Is.True, $"audit chain: {chain.Broken?.Reason}");
     }
-
-    private static DmpDbContext Open(TestDatabase database) => database.Provider switch
-    {
-        DatabaseProvider.Sqlite => new SqliteDmpDbContext(new DbContextOptionsBuilder<SqliteDmpDbContext>().UseSqlite(database.ConnectionString).Options),
-        DatabaseProvider.PostgreSql => new PostgreSqlDmpDbContext(new DbContextOptionsBuilder<PostgreSqlDmpDbContext>().UseNpgsql(database.ConnectionString).Options),
-        _ => new SqlServerDmpDbContext(new DbContextOptionsBuilder<SqlServerDmpDbContext>().UseSqlServer(database.ConnectionString).Options),
-    };
 
     /// <summary>A write the server acknowledged with a 2xx: what must be there after any crash.</summary>
     private sealed record Write(string Type, string Id, byte[]? Content);

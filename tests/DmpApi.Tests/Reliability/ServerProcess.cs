@@ -8,8 +8,9 @@ using Microsoft.Extensions.Configuration;
 namespace DmpApi.Tests.Reliability;
 
 /// <summary>
-/// The real server process (the built DmpApi.dll under `dotnet`, Development environment) over a test database, on a
-/// port of the reliability range (5300-5399), so that it can be killed with SIGKILL and started again on the same data.
+/// The real server process (the built DmpApi.dll under `dotnet`, Development environment unless told) over a test
+/// database, on a port of the reliability range (5300-5399), so that it can be killed with SIGKILL and started again on
+/// the same data, or started several times on one database as a fleet.
 /// Rate limiting is off: the load drives one requester at full speed (RateLimits__Enabled=false).
 /// </summary>
 public sealed class ServerProcess : IDisposable
@@ -65,23 +66,17 @@ public sealed class ServerProcess : IDisposable
         return configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? throw new InvalidOperationException("No Auth section.");
     }
 
-    public static async Task<ServerProcess> StartAsync(TestDatabase database, int portOffset)
+    /// <param name="database">The database it serves.</param>
+    /// <param name="portOffset">Where to start looking for a free port in the range.</param>
+    /// <param name="environment">ASPNETCORE_ENVIRONMENT (Production: what a Release build defaults to).</param>
+    /// <param name="settings">More configuration, as environment variables (e.g. "Search__PageTokenKey").</param>
+    public static async Task<ServerProcess> StartAsync(TestDatabase database, int portOffset,
+        string environment = "Development", IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort(portOffset);
-        var folder = ServerFolder;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(folder, "DmpApi.dll"));
+        var start = Dotnet(database, environment, settings);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Database__Provider"] = database.Provider.ToString();
-        start.Environment["ConnectionStrings__Dmp"] = database.ConnectionString;
         start.Environment["RateLimits__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
 
@@ -93,6 +88,45 @@ public sealed class ServerProcess : IDisposable
         process.BeginErrorReadLine();
         await server.WaitUntilReadyAsync();
         return server;
+    }
+
+    /// <summary>Runs one of the binary's commands (e.g. verify-audit) on the database; its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(TestDatabase database, string environment,
+        IReadOnlyDictionary<string, string>? settings, params string[] command)
+    {
+        var start = Dotnet(database, environment, settings, command);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+
+    private static ProcessStartInfo Dotnet(TestDatabase database, string environment, IReadOnlyDictionary<string, string>? settings, params string[] command)
+    {
+        var folder = ServerFolder;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(folder, "DmpApi.dll"));
+        foreach (var argument in command)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        start.Environment["Database__Provider"] = database.Provider.ToString();
+        start.Environment["ConnectionStrings__Dmp"] = database.ConnectionString;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, no drain (Process.Kill sends SIGKILL on Unix).</summary>

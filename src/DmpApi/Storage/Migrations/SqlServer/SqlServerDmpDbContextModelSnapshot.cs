@@ -22,6 +22,32 @@ namespace DmpApi.Storage.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("DmpApi.Audit.AuditChainHead", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("HeadSequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Writer")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("AuditChains", (string)null);
+                });
+
             modelBuilder.Entity("DmpApi.Audit.AuditRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -29,6 +55,9 @@ namespace DmpApi.Storage.Migrations.SqlServer
                         .HasColumnType("bigint");
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid?>("ChainId")
+                        .HasColumnType("uniqueidentifier");
 
                     b.Property<string>("ClientAddress")
                         .HasMaxLength(64)
@@ -117,9 +146,9 @@ namespace DmpApi.Storage.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Sequence")
+                    b.HasIndex("ChainId", "Sequence")
                         .IsUnique()
-                        .HasFilter("[Sequence] IS NOT NULL");
+                        .HasFilter("[ChainId] IS NOT NULL AND [Sequence] IS NOT NULL");
 
                     b.HasIndex("PatientId", "RecordedAt");
 
