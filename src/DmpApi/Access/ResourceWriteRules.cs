@@ -100,10 +100,15 @@ public static class ResourceWriteRules
             : null;
     }
 
-    /// <summary>A permit whose every actor is this professional (CSP R1111-46: declaring the patient's agreement).</summary>
+    /// <summary>
+    /// A normal-care permit whose every actor is this professional (CSP R1111-46: declaring the patient's agreement). A permit
+    /// for an emergency mode only (purpose BTG or ETREAT) is the patient's alone to grant: a professional neither records nor
+    /// changes one.
+    /// </summary>
     public static bool IsOwnPermit(Consent consent, string? idNatPs) =>
         idNatPs is { Length: > 0 } && consent.Provision is { Type: Hl7.Fhir.Model.Consent.ConsentProvisionType.Permit } provision
-        && provision.Actor.Count > 0 && provision.Actor.All(a => ConsentDirectives.IdNatPsOf(a?.Reference) == idNatPs);
+        && provision.Actor.Count > 0 && provision.Actor.All(a => ConsentDirectives.IdNatPsOf(a?.Reference) == idNatPs)
+        && provision.Purpose.All(p => p.Code == DmpCodes.Treatment);
 
     /// <summary>
     /// 422 unless the Consent is one of DMP-RULES §5 shapes, whatever its status (a revoked one keeps its shape), with one
