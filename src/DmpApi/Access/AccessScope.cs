@@ -159,7 +159,7 @@ public sealed class AccessScope(
 
     /// <summary>
     /// r ⇒ the current row of r's logical resource meets the predicate: visibility decided on the current state applies to
-    /// every version (issue 11, finding 7). A deleted document keeps its labels on its deletion row.
+    /// every version (issue 11, finding 7). A deleted document is judged on its deletion row, which keeps its labels.
     /// </summary>
     private Expression<Func<ResourceRow, bool>> CurrentVersionMatches(Expression<Func<ResourceRow, bool>> deciding)
     {
@@ -173,7 +173,8 @@ public sealed class AccessScope(
         var inner = Expression.Lambda<Func<ResourceRow, bool>>(Expression.AndAlso(sameResource, combined.Body), c);
         var rows = Expression.Property(Expression.Constant(db), nameof(DmpDbContext.Resources));
         var any = Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(ResourceRow)], rows, Expression.Quote(inner));
-        return Expression.Lambda<Func<ResourceRow, bool>>(any, r);
+        // The deletion itself carries no content: it answers as deleted (410) to whoever may read the record.
+        return Expression.Lambda<Func<ResourceRow, bool>>(Expression.OrElse(Expression.Property(r, nameof(ResourceRow.IsDeleted)), any), r);
     }
 
     /// <inheritdoc/>
