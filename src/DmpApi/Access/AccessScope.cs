@@ -114,15 +114,68 @@ public sealed class AccessScope(
         return WriteDecision.Allowed;
     }
 
-    /// <inheritdoc/>
-    public async Task<bool> MaySeeAsync(ResourceRow deciding, StoredResource stored, CancellationToken ct) => deciding.ResourceType switch
+    /// <summary>
+    /// The access predicate of a read by id (read, vread, history, a Binary's document; issue 11): the record of the
+    /// resource decided first (403 when denied), then within it a document judged on its current version, for all its
+    /// versions, and a Consent by its audience. A record that no longer exists shows only its Patient (deleted: 410).
+    /// </summary>
+    public async Task<AccessPredicate> ReadPredicateAsync(string type, string id, CancellationToken ct)
     {
-        // DMP-RULES §2 rules 5–8 (a deleted version shows as deleted).
-        "DocumentReference" => stored.IsDeleted || await CanSeeDocumentAsync(deciding, stored.Resource as DocumentReference, ct),
-        // DMP-RULES §3: a professional reads only the Consents that concern them; the column is kept across versions.
-        "Consent" => CanSeeConsent(deciding),
-        _ => true,
-    };
+        Consulted = true;
+        var located = await db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
+            .Select(r => new { r.PatientId })
+            .FirstOrDefaultAsync(ct);
+        if (located is null)
+        {
+            return AccessPredicate.Nothing;
+        }
+
+        if (located.PatientId is not { } patientId)
+        {
+            return new(r => r.PatientId == null);
+        }
+
+        if (!await RequireReadAsync(patientId, ct))
+        {
+            return type == "Patient" ? new(r => r.PatientId == patientId) : AccessPredicate.Nothing;
+        }
+
+        Expression<Func<ResourceRow, bool>> inRecord = r => r.PatientId == patientId;
+        return type switch
+        {
+            "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))))),
+            "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
+            _ => new(inRecord),
+        };
+    }
+
+    /// <summary>The Binary's document, located to decide on it (a Binary is read as its document is: DESIGN §4).</summary>
+    public Task<string?> DocumentOfBinaryAsync(string binaryId, CancellationToken ct)
+    {
+        Consulted = true;
+        return db.Binaries.AsNoTracking().TagWith(AccessPredicate.DecisionTag).Where(b => b.LogicalId == binaryId).Select(b => b.DocumentId).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// r ⇒ the current row of r's logical resource meets the predicate: visibility decided on the current state applies to
+    /// every version (issue 11, finding 7). A deleted document is judged on its deletion row, which keeps its labels.
+    /// </summary>
+    private Expression<Func<ResourceRow, bool>> CurrentVersionMatches(Expression<Func<ResourceRow, bool>> deciding)
+    {
+        var r = Expression.Parameter(typeof(ResourceRow), "r");
+        Expression<Func<ResourceRow, bool>> current = x => x.IsCurrent;
+        var combined = Predicates.And(current, deciding);
+        var c = combined.Parameters[0];
+        var sameResource = Expression.AndAlso(
+            Expression.Equal(Expression.Property(c, nameof(ResourceRow.LogicalId)), Expression.Property(r, nameof(ResourceRow.LogicalId))),
+            Expression.Equal(Expression.Property(c, nameof(ResourceRow.ResourceType)), Expression.Property(r, nameof(ResourceRow.ResourceType))));
+        var inner = Expression.Lambda<Func<ResourceRow, bool>>(Expression.AndAlso(sameResource, combined.Body), c);
+        var rows = Expression.Property(Expression.Constant(db), nameof(DmpDbContext.Resources));
+        var any = Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(ResourceRow)], rows, Expression.Quote(inner));
+        // The deletion itself carries no content: it answers as deleted (410) to whoever may read the record.
+        return Expression.Lambda<Func<ResourceRow, bool>>(Expression.OrElse(Expression.Property(r, nameof(ResourceRow.IsDeleted)), any), r);
+    }
 
     /// <inheritdoc/>
     public void DescribeAccess(ResourceRow row, Resource resource)
@@ -304,7 +357,7 @@ public sealed class AccessScope(
 
     /// <summary>Compiled once: every request that touches a record reads its stamp.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<RecordStamp>>> StampQuery =
-        new(() => EF.CompileAsyncQuery((DmpDbContext db, string patientId, CancellationToken ct) => db.Resources.AsNoTracking()
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string patientId, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
             .Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
             .GroupBy(r => r.PatientId)
             .Select(g => new RecordStamp(g.Count(), g.Max(r => r.Id)))
@@ -325,7 +378,7 @@ public sealed class AccessScope(
             return cached;
         }
 
-        var rows = await db.Resources.AsNoTracking()
+        var rows = await db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
             .Where(r => r.PatientId == patientId && r.IsCurrent && !r.IsDeleted && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
             .ToListAsync(ct);
         var patientRow = rows.FirstOrDefault(r => r.ResourceType == "Patient" && r.LogicalId == patientId);

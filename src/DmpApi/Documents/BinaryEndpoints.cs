@@ -29,8 +29,11 @@ public static class BinaryEndpoints
     private static async Task<IResult> ReadAsync(string id, HttpContext http, ResourceStore store, CancellationToken ct)
     {
         var scope = http.GetAccessScope();
-        var binary = await store.Db.Binaries.AsNoTracking().FirstOrDefaultAsync(b => b.LogicalId == id, ct);
-        var document = binary is null ? null : await store.ReadAsync(scope, "DocumentReference", binary.DocumentId, ct);
+        // A Binary is read as its document is (DESIGN §4): through the document's access predicate, content included.
+        var documentId = await scope.DocumentOfBinaryAsync(id, ct);
+        var visible = documentId is null ? AccessPredicate.Nothing : await scope.ReadPredicateAsync("DocumentReference", documentId, ct);
+        var document = documentId is null ? null : await store.ReadAsync(visible, "DocumentReference", documentId, ct);
+        var binary = document is null ? null : await store.ReadBinaryAsync(visible, id, ct);
         if (binary is null || document is null)
         {
             throw FhirException.NotFound("Binary", id);

@@ -35,7 +35,7 @@ public static class DocumentPatchEndpoints
     {
         var patch = await ReadPatchAsync(http.Request, ct);
         var scope = http.GetAccessScope();
-        var current = await store.ReadAsync(scope, "DocumentReference", id, ct) ?? throw FhirException.NotFound("DocumentReference", id);
+        var current = await store.ReadAsync(await scope.ReadPredicateAsync("DocumentReference", id, ct), "DocumentReference", id, ct) ?? throw FhirException.NotFound("DocumentReference", id);
         if (current.IsDeleted)
         {
             throw FhirRequest.Gone("DocumentReference", id);

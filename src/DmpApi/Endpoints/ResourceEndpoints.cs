@@ -43,14 +43,14 @@ public static class ResourceEndpoints
 
         group.MapGet("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {
-                var stored = await store.ReadAsync(http.GetAccessScope(), type, id, ct) ?? throw FhirException.NotFound(type, id);
+                var stored = await store.ReadAsync(await http.GetAccessScope().ReadPredicateAsync(type, id, ct), type, id, ct) ?? throw FhirException.NotFound(type, id);
                 return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
             })
             .WithName($"Read{type}").WithSummary($"Read the current version of a {type}").RequireScope(type, FhirInteraction.Read);
 
         group.MapGet("/{id}/_history/{vid}", async (string id, string vid, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {
-                var stored = (int.TryParse(vid, out var version) ? await store.ReadVersionAsync(http.GetAccessScope(), type, id, version, ct) : null)
+                var stored = (int.TryParse(vid, out var version) ? await store.ReadVersionAsync(await http.GetAccessScope().ReadPredicateAsync(type, id, ct), type, id, version, ct) : null)
                     ?? throw new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound, $"{type}/{id} has no version '{vid}'.");
                 return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
             })
@@ -58,7 +58,7 @@ public static class ResourceEndpoints
 
         group.MapGet("/{id}/_history", async (string id, HttpContext http, ResourceStore store, IOptions<SearchOptions> options, CancellationToken ct) =>
             {
-                var versions = await store.HistoryAsync(http.GetAccessScope(), type, id, options.Value.MaxCount, ct);
+                var versions = await store.HistoryAsync(await http.GetAccessScope().ReadPredicateAsync(type, id, ct), type, id, options.Value.MaxCount, ct);
                 if (versions.Count == 0)
                 {
                     throw FhirException.NotFound(type, id);

@@ -75,49 +75,35 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
 
     public DmpDbContext Db => db;
 
-    public async Task<StoredResource?> ReadAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        var row = await CurrentRowAsync(type, id, ct);
-        return row is not null && await MayReadAsync(scope, row, ct) && ToStored(row) is var stored && await MaySeeAsync(scope, row, stored, ct) ? stored : null;
-    }
+    /// <summary>The current version, when the access predicate lets it through; a deleted one answers as deleted (410).</summary>
+    public Task<StoredResource?> ReadAsync(AccessPredicate visible, string type, string id, CancellationToken ct) =>
+        LatestAsync(visible.Filter(db.Resources.AsNoTracking()).Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent), ct);
 
-    public async Task<StoredResource?> ReadVersionAsync(IRecordAccess scope, string type, string id, int version, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        var row = await db.Resources.AsNoTracking()
-            .Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version)
-            .FirstOrDefaultAsync(ct);
-        if (row is null || !await MayReadAsync(scope, row, ct))
-        {
-            return null;
-        }
+    /// <summary>One version; the predicate judges visibility on the resource's current state, so it applies to all its versions.</summary>
+    public Task<StoredResource?> ReadVersionAsync(AccessPredicate visible, string type, string id, int version, CancellationToken ct) =>
+        LatestAsync(visible.Filter(db.Resources.AsNoTracking()).Where(r => r.ResourceType == type && r.LogicalId == id && r.VersionId == version), ct);
 
-        // Visibility is decided on the resource's current state and applies to all its versions: a document masked after
-        // its deposit is hidden in its first version too (issue 11, finding 7). A deleted one answers from its last version.
-        var deciding = row.IsCurrent && !row.IsDeleted ? row : await LastLiveVersionAsync(type, id, ct) ?? row;
-        var stored = ToStored(row);
-        return stored.IsDeleted || await MaySeeAsync(scope, deciding, ToStored(deciding), ct) ? stored : null;
-    }
-
-    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(IRecordAccess scope, string type, string id, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredResource>> HistoryAsync(AccessPredicate visible, string type, string id, int count, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(scope);
-        var rows = await db.Resources.AsNoTracking()
+        var rows = await visible.Filter(db.Resources.AsNoTracking())
             .Where(r => r.ResourceType == type && r.LogicalId == id)
             .OrderByDescending(r => r.VersionId)
             .Take(count)
             .ToListAsync(ct);
-        if (rows.Count == 0 || !await MayReadAsync(scope, rows[0], ct))
-        {
-            return [];
-        }
-
-        // A document hidden now is hidden in all its versions: its history looks absent too.
-        var versions = rows.Select(ToStored).ToList();
-        var current = versions[0].IsDeleted && versions.Count > 1 ? (rows[1], versions[1]) : (rows[0], versions[0]);
-        return await MaySeeAsync(scope, current.Item1, current.Item2, ct) ? versions : [];
+        return rows.Select(ToStored).ToList();
     }
+
+    /// <summary>A document's content, when the predicate lets its document through.</summary>
+    public Task<BinaryRow?> ReadBinaryAsync(AccessPredicate visible, string id, CancellationToken ct)
+    {
+        var documents = visible.Filter(db.Resources).Where(r => r.ResourceType == "DocumentReference" && r.IsCurrent);
+        return db.Binaries.AsNoTracking().TagWith(AccessPredicate.Tag)
+            .Where(b => b.LogicalId == id && documents.Any(r => r.LogicalId == b.DocumentId))
+            .FirstOrDefaultAsync(ct);
+    }
+
+    private static async Task<StoredResource?> LatestAsync(IQueryable<ResourceRow> rows, CancellationToken ct) =>
+        await rows.FirstOrDefaultAsync(ct) is { } row ? ToStored(row) : null;
 
     public async Task<StoredResource> CreateAsync(IRecordAccess scope, Resource resource, string baseUrl, CancellationToken ct) =>
         (await CreateAllAsync(scope, [resource], baseUrl, ct))[0];
@@ -363,11 +349,6 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         ArgumentNullException.ThrowIfNull(scope);
         return row.PatientId is not { } patientId || await scope.RequireReadAsync(patientId, ct) || row.ResourceType == "Patient";
     }
-
-    private static Task<bool> MaySeeAsync(IRecordAccess scope, ResourceRow row, StoredResource stored, CancellationToken ct) => scope.MaySeeAsync(row, stored, ct);
-
-    private Task<ResourceRow?> LastLiveVersionAsync(string type, string id, CancellationToken ct) =>
-        db.Resources.AsNoTracking().Where(r => r.ResourceType == type && r.LogicalId == id && !r.IsDeleted).OrderByDescending(r => r.VersionId).FirstOrDefaultAsync(ct);
 
     /// <summary>Compiled once: the read by id is the hottest query, and translating its expression tree on each call cost more than running it.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<ResourceRow?>>> CurrentRowQuery =

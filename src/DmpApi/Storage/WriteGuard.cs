@@ -53,9 +53,6 @@ public interface IRecordAccess : IWriteGuard
     /// <summary>403 when the record is denied to the requester; false when no such record exists.</summary>
     Task<bool> RequireReadAsync(string patientId, CancellationToken ct);
 
-    /// <summary>Whether the requester sees a resource, judged on its deciding version (the current one, or the last before its deletion).</summary>
-    Task<bool> MaySeeAsync(ResourceRow deciding, StoredResource stored, CancellationToken ct);
-
     /// <summary>Fills the access columns of a row that follow from the resource's content (DESIGN §5): a document's labels, a Consent's audience.</summary>
     void DescribeAccess(ResourceRow row, Resource resource);
 

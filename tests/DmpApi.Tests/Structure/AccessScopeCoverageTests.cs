@@ -80,6 +80,7 @@ public sealed class AccessScopeCoverageTests
                 }
 
                 Assert.That(_witness.Unscoped, Is.Empty, $"{method} {route} ran commands with no access scope");
+                Assert.That(_witness.AroundTheDoor, Is.Empty, $"{method} {route} read rows without the access predicate");
                 if (isRead)
                 {
                     Assert.That(_witness.LastScope?.Consulted, Is.True, $"{method} {route} answered without asking its scope for a decision");
@@ -202,6 +203,7 @@ public sealed class AccessScopeCoverageTests
     {
         private readonly ConcurrentQueue<string> _unscoped = new();
         private readonly ConcurrentQueue<string> _undecidedWrites = new();
+        private readonly ConcurrentQueue<string> _aroundTheDoor = new();
         private int _commands;
         private int _writes;
 
@@ -210,6 +212,8 @@ public sealed class AccessScopeCoverageTests
         public IReadOnlyCollection<string> Unscoped => _unscoped;
         /// <summary>Commands that write the record (not the traces or notifications a read leaves) before any write decision of their request.</summary>
         public IReadOnlyCollection<string> UndecidedWrites => _undecidedWrites;
+        /// <summary>Reads by id (read, vread, history, Binary) of resource rows or contents that carry neither the door's tag nor Access's own.</summary>
+        public IReadOnlyCollection<string> AroundTheDoor => _aroundTheDoor;
         /// <summary>The scope of the request that ran the last command, to ask afterwards whether it was consulted.</summary>
         public AccessScope? LastScope { get; private set; }
 
@@ -217,6 +221,7 @@ public sealed class AccessScopeCoverageTests
         {
             _unscoped.Clear();
             _undecidedWrites.Clear();
+            _aroundTheDoor.Clear();
             _commands = 0;
             _writes = 0;
             LastScope = null;
@@ -234,12 +239,27 @@ public sealed class AccessScopeCoverageTests
             var what = $"{http.Request.Method} {http.Request.Path}: {command.CommandText.Split('\n')[0]}";
             if (scope is null) _unscoped.Enqueue(what);
             else LastScope = scope;
+            if (ReadsById(http) && ReadsRows(command.CommandText)
+                && !command.CommandText.Contains(AccessPredicate.Tag, StringComparison.Ordinal)
+                && !command.CommandText.Contains(AccessPredicate.DecisionTag, StringComparison.Ordinal))
+            {
+                _aroundTheDoor.Enqueue(what);
+            }
+
             if (WritesTheRecord(command.CommandText))
             {
                 Interlocked.Increment(ref _writes);
                 if (scope is not { WriteDecided: true }) _undecidedWrites.Enqueue(what);
             }
         }
+
+        /// <summary>GET /fhir/{type}/{id}[/_history[/{vid}]]: the reads by id the store serves through the access predicate.</summary>
+        private static bool ReadsById(HttpContext http) =>
+            http.Request.Method == "GET" && http.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries) is ["fhir", not ("AuditEvent" or "Communication"), _, ..];
+
+        private static bool ReadsRows(string sql) =>
+            System.Text.RegularExpressions.Regex.IsMatch(sql, @"^\s*SELECT\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Multiline)
+            && (sql.Contains("\"Resources\"", StringComparison.Ordinal) || sql.Contains("\"Binaries\"", StringComparison.Ordinal));
 
         private static bool WritesTheRecord(string sql) =>
             System.Text.RegularExpressions.Regex.IsMatch(sql, @"^\s*(INSERT|UPDATE|DELETE)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Multiline)
