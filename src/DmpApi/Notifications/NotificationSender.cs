@@ -35,27 +35,10 @@ public sealed class NotificationSender(
             return;
         }
 
-        using var timer = new PeriodicTimer(delivery.Value.PollInterval, clock);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await SendDueAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The next round retries: a notice is settled only by what the server answered about it.
-                    logger.LogError(e, "Mailing the due notifications failed");
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping: a notice being sent keeps its lease, as after a crash; another round takes it once it expires.
-        }
+        // A failed round is retried at the next tick: a notice is settled only by what the server answered about it. On
+        // stopping, a notice being sent keeps its lease, as after a crash; another round takes it once it expires.
+        await PeriodicRounds.RunAsync(delivery.Value.PollInterval, clock, SendDueAsync,
+            e => logger.LogError(e, "Mailing the due notifications failed"), stoppingToken);
     }
 
     /// <summary>One round: sends every notice due now that no other instance holds; returns how many the server accepted.</summary>

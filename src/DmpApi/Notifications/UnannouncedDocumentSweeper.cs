@@ -25,27 +25,9 @@ public sealed class UnannouncedDocumentSweeper(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The next sweep retries: nothing was marked as notified that was not.
-                    logger.LogError(e, "The sweep of unannounced INVISIBLE_PATIENT documents failed");
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
+        // A failed sweep is retried at the next tick: nothing was marked as notified that was not.
+        await PeriodicRounds.RunAsync(options.Value.SweepInterval, clock, SweepAsync,
+            e => logger.LogError(e, "The sweep of unannounced INVISIBLE_PATIENT documents failed"), stoppingToken);
     }
 
     /// <summary>One sweep: notifies each patient concerned once per document; returns how many notifications it sent.</summary>
