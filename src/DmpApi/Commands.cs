@@ -73,6 +73,8 @@ internal static class Commands
                     Option("reason"), args.Contains("--regulation")),
             "patient" when Option("ins") is { } ins =>
                 DevelopmentTokens.Patient(ins, Option("name"), Option("scope") ?? "patient/*.cruds"),
+            "representative" when Option("ins") is { } child && Option("representative-id") is { } representativeId =>
+                DevelopmentTokens.Representative(child, representativeId, Option("name"), Option("scope") ?? "patient/*.cruds"),
             _ => null,
         };
         if (claims is null)
@@ -81,6 +83,7 @@ internal static class Commands
                 Usage:
                   token practitioner --idnps 810001234567 --profession 10 [--name "Dr A"] [--purpose TREAT|BTG|ETREAT] [--reason "why (required for BTG)"] [--regulation] [--scope "user/*.cruds"]
                   token patient --ins 255081416802538 [--name "Jeanne D"] [--scope "patient/*.cruds"]
+                  token representative --ins <the minor's INS> --representative-id <the representative's INS-NIR> [--name "Marie D"] [--scope "patient/*.cruds"]
                 """);
             return 2;
         }

@@ -22,6 +22,9 @@ public enum AccessMode
 
     /// <summary>The SAMU centre 15 regulating doctor (CSP L1111-17 I); notified like bris de glace (R1111-48).</summary>
     Regulation,
+
+    /// <summary>A legal representative of a minor holder, acting as the patient does minus INVISIBLE_REPRESENTANTS_LEGAUX (issue 14).</summary>
+    Representative,
 }
 
 /// <summary>Why access to a record was refused (DMP-RULES §2 rules 1–4); <see cref="AccessDenial.Code"/> is the stable form.</summary>
@@ -65,6 +68,18 @@ public enum AccessDenialReason
 
     /// <summary>A professional token without idNatPs (DESIGN §3); authentication normally refuses it first.</summary>
     NoProfessionalIdentity,
+
+    /// <summary>The holder is a minor: their legal representatives manage the record until the day they come of age (issue 14).</summary>
+    HolderIsMinor,
+
+    /// <summary>The requester is not a legal representative the record's RelatedPersons name (issue 14).</summary>
+    NotRepresentative,
+
+    /// <summary>The holder came of age: their representatives' access ended that day (issue 14).</summary>
+    HolderOfAge,
+
+    /// <summary>The minor's record was opened in secret mode: their representatives see nothing of it (issue 14).</summary>
+    MinorRecordSecret,
 }
 
 /// <summary>A refusal: a stable code for clients and traces, and a message that tells the professional what they can do (DMP-RULES §2).</summary>
@@ -86,6 +101,10 @@ public sealed record AccessDenial(AccessDenialReason Reason, string Message)
         AccessDenialReason.NotOwnRecord => "not-own-record",
         AccessDenialReason.UnknownPurposeOfUse => "unknown-purpose-of-use",
         AccessDenialReason.NoProfessionalIdentity => "no-professional-identity",
+        AccessDenialReason.HolderIsMinor => "holder-is-minor",
+        AccessDenialReason.NotRepresentative => "not-representative",
+        AccessDenialReason.HolderOfAge => "holder-of-age",
+        AccessDenialReason.MinorRecordSecret => "minor-record-secret",
         _ => throw new ArgumentOutOfRangeException(nameof(Reason), Reason, null),
     };
 }

@@ -60,6 +60,12 @@ public sealed class AccessScope(
 
         if (intent.OpensRecord)
         {
+            if (Requester.Kind == RequesterKind.Representative)
+            {
+                throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                    "A minor's record is opened by a professional, with a legal representative present, who then records you as a RelatedPerson.");
+            }
+
             // The patient opens their own record; a professional opens one with the patient present.
             if (Requester.Kind == RequesterKind.Patient
                 && !((Patient)intent.Proposed!).Identifier.Any(i => i.Value is { } v && DmpApi.Patients.Ins.Normalize(v) == DmpApi.Patients.Ins.Normalize(Requester.Ins ?? string.Empty)))
@@ -73,7 +79,7 @@ public sealed class AccessScope(
 
         var stored = intent.Stored;
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
-        var reopens = Requester.Kind == RequesterKind.Patient && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
+        var reopens = Requester.ActsForHolder && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
         var feeds = intent.Proposed is DocumentReference or AllergyIntolerance;
         await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
 
@@ -82,6 +88,7 @@ public sealed class AccessScope(
             "Consent" => ResourceWriteRules.Consent(Requester, stored as Consent, intent.Proposed as Consent),
             "Patient" when stored is Patient before && intent.Proposed is Patient after => ResourceWriteRules.Patient(Requester, before, after),
             "AllergyIntolerance" when intent.Current is { } row => ResourceWriteRules.Allergy(Requester, row.DepositorIdNatPs),
+            "RelatedPerson" => ResourceWriteRules.RelatedPerson(Requester, stored as RelatedPerson),
             _ => null,
         };
         if (refusal is not null)
@@ -106,7 +113,7 @@ public sealed class AccessScope(
             }
         }
 
-        if (intent.ResourceType is "Patient" or "Consent")
+        if (intent.ResourceType is "Patient" or "Consent" or "RelatedPerson")
         {
             Invalidate(patientId);
         }
@@ -257,8 +264,8 @@ public sealed class AccessScope(
     public async Task<IReadOnlyList<string>> SearchableRecordsAsync(IReadOnlyCollection<string> namedPatientIds, CancellationToken ct)
     {
         Consulted = true;
-        var ownIns = Requester.Ins is { } ins ? DmpApi.Patients.Ins.Normalize(ins) : string.Empty;
-        var candidates = Requester.Kind == RequesterKind.Patient
+        var ownIns = Requester.HolderIns is { } ins ? DmpApi.Patients.Ins.Normalize(ins) : string.Empty;
+        var candidates = Requester.ActsForHolder
             ? await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ownIns).Select(p => p.PatientId).Distinct().ToListAsync(ct)
             : namedPatientIds;
         var allowed = new List<string>();
@@ -272,7 +279,7 @@ public sealed class AccessScope(
             if (!decision.IsAllowed)
             {
                 // DMP-RULES §2: a denied record answers 403; a patient's search is confined to their record instead.
-                if (Requester.Kind == RequesterKind.Patient) continue;
+                if (Requester.ActsForHolder) continue;
                 throw Denied(decision);
             }
 
@@ -305,7 +312,7 @@ public sealed class AccessScope(
     /// </summary>
     public Expression<Func<ResourceRow, bool>> ConsentPredicate()
     {
-        if (Requester.Kind == RequesterKind.Patient)
+        if (Requester.ActsForHolder)
         {
             return _ => true;
         }
@@ -316,7 +323,7 @@ public sealed class AccessScope(
 
     /// <summary>The in-memory form of <see cref="ConsentPredicate"/>, for one row already read.</summary>
     public bool CanSeeConsent(ResourceRow row) =>
-        Requester.Kind == RequesterKind.Patient || (row.ConsentAudience is { } audience && (audience == Requester.IdNatPs || audience == ResourceWriteRules.EveryProfessional));
+        Requester.ActsForHolder || (row.ConsentAudience is { } audience && (audience == Requester.IdNatPs || audience == ResourceWriteRules.EveryProfessional));
 
     /// <summary>
     /// The record a patient reads as their own (traces, notifications: DMP-RULES §4), found by the INS of their token;
@@ -325,14 +332,22 @@ public sealed class AccessScope(
     public async Task<string> PatientsOwnRecordAsync(string refusedToProfessionals, string whenNoRecord, CancellationToken ct)
     {
         Consulted = true;
-        if (Requester.Kind != RequesterKind.Patient || Requester.Ins is null)
+        if (!Requester.ActsForHolder || Requester.HolderIns is null)
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, refusedToProfessionals);
         }
 
-        var ins = DmpApi.Patients.Ins.Normalize(Requester.Ins);
-        return await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct)
+        var ins = DmpApi.Patients.Ins.Normalize(Requester.HolderIns);
+        var record = await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct)
             ?? throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, whenNoRecord);
+        // Issue 14: a minor holder's record is their representatives'; a representative's ends at the holder's majority.
+        // Decided without filing the request under this record: the caller files it under the record it asked about.
+        if (await DirectivesAsync(record, ct) is { } directives && RecordAccessRules.Decide(Requester, directives, Now) is { IsAllowed: false } refused)
+        {
+            throw Denied(refused);
+        }
+
+        return record;
     }
 
     /// <summary>
@@ -358,7 +373,7 @@ public sealed class AccessScope(
     /// <summary>Compiled once: every request that touches a record reads its stamp.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<RecordStamp>>> StampQuery =
         new(() => EF.CompileAsyncQuery((DmpDbContext db, string patientId, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
-            .Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
+            .Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent" || r.ResourceType == "RelatedPerson"))
             .GroupBy(r => r.PatientId)
             .Select(g => new RecordStamp(g.Count(), g.Max(r => r.Id)))
             .FirstOrDefault()));
@@ -379,14 +394,15 @@ public sealed class AccessScope(
         }
 
         var rows = await db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
-            .Where(r => r.PatientId == patientId && r.IsCurrent && !r.IsDeleted && (r.ResourceType == "Patient" || r.ResourceType == "Consent"))
+            .Where(r => r.PatientId == patientId && r.IsCurrent && !r.IsDeleted && (r.ResourceType == "Patient" || r.ResourceType == "Consent" || r.ResourceType == "RelatedPerson"))
             .ToListAsync(ct);
         var patientRow = rows.FirstOrDefault(r => r.ResourceType == "Patient" && r.LogicalId == patientId);
         var record = patientRow is null
             ? null
             : RecordDirectives.Read(
                 (Patient)ResourceStore.ToStored(patientRow).Resource!,
-                rows.Where(r => r.ResourceType == "Consent").Select(r => (Consent)ResourceStore.ToStored(r).Resource!));
+                rows.Where(r => r.ResourceType == "Consent").Select(r => (Consent)ResourceStore.ToStored(r).Resource!),
+                rows.Where(r => r.ResourceType == "RelatedPerson").Select(r => (RelatedPerson)ResourceStore.ToStored(r).Resource!));
         _records[patientId] = record;
         if (db.Database.CurrentTransaction is null || !_changedRecords.Contains(patientId))
         {

@@ -35,6 +35,9 @@ public static class DmpCodes
 
     /// <summary>TRE_A07 INVISIBLE_PATIENT: hidden from the patient pending an announcement consultation (CSP R1111-53).</summary>
     public static readonly QualifiedCode InvisibleToPatient = new(TreA07System, "INVISIBLE_PATIENT");
+
+    /// <summary>TRE_A07 INVISIBLE_REPRESENTANTS_LEGAUX: hidden from a minor's legal representatives (CSP L1111-5, issue 14).</summary>
+    public static readonly QualifiedCode InvisibleToRepresentatives = new(TreA07System, "INVISIBLE_REPRESENTANTS_LEGAUX");
 }
 
 /// <summary>A code qualified by its system, written as FHIR token search writes it (system|code): document types, labels.</summary>

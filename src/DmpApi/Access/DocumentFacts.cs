@@ -18,6 +18,9 @@ public sealed record DocumentFacts(
     /// <summary>INVISIBLE_PATIENT: pending an announcement consultation (CSP R1111-53).</summary>
     public bool IsInvisibleToPatient => SecurityLabels.Contains(DmpCodes.InvisibleToPatient);
 
+    /// <summary>INVISIBLE_REPRESENTANTS_LEGAUX: kept from a minor's legal representatives (CSP L1111-5).</summary>
+    public bool IsInvisibleToRepresentatives => SecurityLabels.Contains(DmpCodes.InvisibleToRepresentatives);
+
     public static DocumentFacts From(DocumentReference document, string? authorIdNatPs, DateTimeOffset deposited)
     {
         ArgumentNullException.ThrowIfNull(document);

@@ -24,12 +24,16 @@ public sealed record DocumentFilter(
     /// <summary>For a denied decision: no document at all (hidden and absent look the same).</summary>
     public static readonly DocumentFilter Nothing = new(DocumentTypeFilter.None, false, null, null);
 
+    /// <summary>A minor's legal representatives: INVISIBLE_REPRESENTANTS_LEGAUX documents are absent for them (issue 14).</summary>
+    public bool HidesInvisibleToRepresentatives { get; init; }
+
     public bool Matches(DocumentFacts document)
     {
         ArgumentNullException.ThrowIfNull(document);
         var ownDeposit = Author is not null && document.AuthorIdNatPs == Author;
         return (ownDeposit || Types.Permits(document.Types))
             && (!document.IsMasked || SeesMaskedDocuments || (Author is not null && document.AuthorIdNatPs == Author))
-            && (!document.IsInvisibleToPatient || InvisibleToPatientHiddenAfter is null || document.Deposited <= InvisibleToPatientHiddenAfter);
+            && (!document.IsInvisibleToPatient || InvisibleToPatientHiddenAfter is null || document.Deposited <= InvisibleToPatientHiddenAfter)
+            && !(HidesInvisibleToRepresentatives && document.IsInvisibleToRepresentatives);
     }
 }

@@ -51,6 +51,14 @@ public static class DocumentPredicates
             parts.Add(r => !r.IsInvisibleToPatient || r.DepositedAt <= cutOff);
         }
 
+        // Issue 14: INVISIBLE_REPRESENTANTS_LEGAUX absent for a minor's representatives, read from the security-label index.
+        if (filter.HidesInvisibleToRepresentatives)
+        {
+            var system = DmpCodes.InvisibleToRepresentatives.System;
+            var code = DmpCodes.InvisibleToRepresentatives.Code;
+            parts.Add(r => !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "security-label" && t.System == system && t.Code == code));
+        }
+
         return Predicates.And(parts.ToArray());
     }
 }

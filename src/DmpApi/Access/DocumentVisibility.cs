@@ -30,6 +30,16 @@ public sealed class DocumentVisibility(HabilitationMatrix matrix)
                 Author: null,
                 InvisibleToPatientHiddenAfter: now.ToUniversalTime().AddMonths(-InvisibleToPatientMonths)),
 
+            // Issue 14: a minor's representative sees what the patient sees, minus INVISIBLE_REPRESENTANTS_LEGAUX.
+            (RequesterKind.Representative, AccessMode.Representative) => new DocumentFilter(
+                DocumentTypeFilter.Any,
+                SeesMaskedDocuments: true,
+                Author: null,
+                InvisibleToPatientHiddenAfter: now.ToUniversalTime().AddMonths(-InvisibleToPatientMonths))
+            {
+                HidesInvisibleToRepresentatives = true,
+            },
+
             // Rules 5–6: the matrix row of the profession; MASQUE_PS only for the médecins traitants and the document's
             // author (CSP L1111-16, R1111-49), in every mode: an emergency does not unmask.
             (RequesterKind.Professional, not AccessMode.Patient) when requester.IdNatPs is { Length: > 0 } idNatPs => new DocumentFilter(

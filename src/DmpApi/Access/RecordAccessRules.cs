@@ -1,5 +1,6 @@
 using System.Globalization;
 using DmpApi.Auth;
+using DmpApi.Patients;
 
 namespace DmpApi.Access;
 
@@ -17,8 +18,17 @@ public static class RecordAccessRules
 
         if (requester.Kind == RequesterKind.Patient)
         {
-            // DMP-RULES §2 rules 1 and 8: the patient reads their own record, even closed (they may reopen it).
-            return record.BelongsTo(requester.Ins) ? AccessDecision.Allow(AccessMode.Patient) : NotOwnRecord();
+            // DMP-RULES §2 rules 1 and 8: the patient reads their own record, even closed (they may reopen it); a minor's
+            // record is their representatives' until the day they come of age (issue 14).
+            return !record.BelongsTo(requester.Ins) ? NotOwnRecord()
+                : record.IsMinorAt(now) ? AccessDecision.Deny(AccessDenialReason.HolderIsMinor,
+                    $"Your DMP is managed by your legal representatives until you come of age on {record.MajorityDay:yyyy-MM-dd}.")
+                : AccessDecision.Allow(AccessMode.Patient);
+        }
+
+        if (requester.Kind == RequesterKind.Representative)
+        {
+            return DecideRepresentative(requester, record, now);
         }
 
         if (requester.IdNatPs is not { Length: > 0 } idNatPs)
@@ -95,17 +105,18 @@ public static class RecordAccessRules
         ArgumentNullException.ThrowIfNull(requester);
         ArgumentNullException.ThrowIfNull(record);
 
-        if (requester.Kind == RequesterKind.Patient)
+        if (requester.ActsForHolder)
         {
-            if (!record.BelongsTo(requester.Ins))
+            var holder = Decide(requester, record, now);
+            if (!holder.IsAllowed)
             {
-                return NotOwnRecord();
+                return holder;
             }
 
-            // A closed record is not fed (DMP-RULES §2 rule 1); the patient reopens it first.
+            // A closed record is not fed (DMP-RULES §2 rule 1); the patient (or the minor's representative) reopens it first.
             return record.IsClosed && !reopensRecord
-                ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "Your DMP is closed: reopen it (Patient.active = true) before adding to it.")
-                : AccessDecision.Allow(AccessMode.Patient);
+                ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "This DMP is closed: reopen it (Patient.active = true) before adding to it.")
+                : holder;
         }
 
         var decision = Decide(requester, record, now);
@@ -117,6 +128,32 @@ public static class RecordAccessRules
 
         // CSP R1111-47: feeding cannot be refused to an earlier author, but a closed record or a block still stops it.
         return ClosedOrBlocked(idNatPs, record, now) ?? AccessDecision.Allow(AccessMode.Author, IsTreatingDoctor(requester, idNatPs, record));
+    }
+
+    /// <summary>
+    /// A legal representative (issue 14): named by an active RelatedPerson of the record, while its holder is a minor, and
+    /// unless the record was opened in secret mode. Then they read it as the patient does, closed or not.
+    /// </summary>
+    private static AccessDecision DecideRepresentative(Requester requester, RecordDirectives record, DateTimeOffset now)
+    {
+        if (!record.BelongsTo(requester.RepresentedIns) || !record.IsRepresentedBy(requester.Ins))
+        {
+            return AccessDecision.Deny(AccessDenialReason.NotRepresentative,
+                "You are not a legal representative of this DMP's holder: the record's managers add you with a RelatedPerson naming your INS.");
+        }
+
+        if (!record.IsMinorAt(now))
+        {
+            return AccessDecision.Deny(AccessDenialReason.HolderOfAge,
+                record.MajorityDay is { } day
+                    ? $"The holder of this DMP came of age on {day:yyyy-MM-dd}: only they access it now."
+                    : "The holder of this DMP has no birth date showing they are a minor: only they access it.");
+        }
+
+        return record.MinorAccessMode == MinorRecord.Secret
+            ? AccessDecision.Deny(AccessDenialReason.MinorRecordSecret,
+                "This minor's DMP was opened in secret mode: their legal representatives have no access to it.")
+            : AccessDecision.Allow(AccessMode.Representative);
     }
 
     /// <summary>DMP-RULES §2 rules 1–2, which no mode overrides.</summary>

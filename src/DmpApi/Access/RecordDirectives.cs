@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using DmpApi.Patients;
 using PatientIns = DmpApi.Patients.Ins;
 
 namespace DmpApi.Access;
@@ -15,7 +16,7 @@ public sealed record RecordDirectives(
     IReadOnlyList<IgnoredDirective> Ignored)
 {
     /// <summary>Reads the record; the Consents are those of this record (the store partitions by patient).</summary>
-    public static RecordDirectives Read(Patient patient, IEnumerable<Consent> consents)
+    public static RecordDirectives Read(Patient patient, IEnumerable<Consent> consents, IEnumerable<RelatedPerson>? relatedPersons = null)
     {
         ArgumentNullException.ThrowIfNull(patient);
         ArgumentNullException.ThrowIfNull(consents);
@@ -49,7 +50,47 @@ public sealed record RecordDirectives(
         }
 
         // DMP-RULES §2 rule 1: Patient.active = false is a closed record; absent means open.
-        return new RecordDirectives(ins, patient.Active == false, treatingDoctors, directives, ignored);
+        return new RecordDirectives(ins, patient.Active == false, treatingDoctors, directives, ignored)
+        {
+            MajorityDay = MinorRecord.MajorityDay(patient),
+            MinorAccessMode = MinorRecord.AccessModeOf(patient),
+            Representatives = (relatedPersons ?? []).Where(r => r is not null && r.Active != false)
+                .SelectMany(r => r.Identifier.Where(i => i.System == Auth.Requester.RepresentativeIdSystem && !string.IsNullOrWhiteSpace(i.Value)))
+                .Select(i => PatientIns.Normalize(i.Value!))
+                .ToHashSet(StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>The day the holder comes of age; null when the birth date is unknown (then the holder is taken as an adult).</summary>
+    public DateOnly? MajorityDay { get; init; }
+
+    /// <summary>The access mode of a minor's record: <see cref="MinorRecord.Normal"/> or <see cref="MinorRecord.Secret"/>.</summary>
+    public string MinorAccessMode { get; init; } = MinorRecord.Normal;
+
+    /// <summary>The identifiers (INS-NIR) of the legal representatives the record's active RelatedPersons name.</summary>
+    public IReadOnlySet<string> Representatives { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Whether the holder is a minor at <paramref name="now"/>: majority comes on the day (Code civil art. 414), the day
+    /// counted in France's time (Europe/Paris), decided on the request's clock and never written anywhere.
+    /// </summary>
+    public bool IsMinorAt(DateTimeOffset now) => MajorityDay is { } majority && DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, France).DateTime) < majority;
+
+    public bool IsRepresentedBy(string? representativeId) => representativeId is { Length: > 0 } && Representatives.Contains(PatientIns.Normalize(representativeId));
+
+    private static readonly TimeZoneInfo France = FindFrance();
+
+    private static TimeZoneInfo FindFrance()
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            // A host without time zone data decides the day in UTC: at most a few hours' difference around midnight.
+            return TimeZoneInfo.Utc;
+        }
     }
 
     /// <summary>The record is this patient's own when one of its INS is the token's.</summary>

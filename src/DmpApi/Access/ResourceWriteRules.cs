@@ -13,7 +13,7 @@ namespace DmpApi.Access;
 public static class ResourceWriteRules
 {
     /// <summary>Who may change a Patient element: the holder alone, or any writer (the professionals' rules for generalPractitioner apart).</summary>
-    public enum Owner { Holder, Anyone }
+    public enum Owner { Holder, Anyone, Professional }
 
     /// <summary>
     /// The Patient's rule table (DMP-RULES §3: "the record itself belongs to its holder"): identity elements and the
@@ -28,15 +28,19 @@ public static class ResourceWriteRules
         // Closing and reopening (DMP-RULES §2 rule 1, CSP L1111-18): the holder's decision, with its date and motif.
         ("active", p => Present(p.ActiveElement), Owner.Holder),
         ("closure extensions", p => p.Extension.Where(RecordClosure.IsClosure), Owner.Holder),
+        // Issue 14: a minor's access mode (secret or normal) is the professionals' decision, never the representatives'.
+        ("minor access mode", p => p.Extension.Where(MinorRecord.IsAccessMode), Owner.Professional),
     ];
 
     /// <summary>A change of the Patient (the record itself); the patient changes anything, including generalPractitioner.</summary>
     public static string? Patient(Requester requester, Patient stored, Patient proposed)
     {
         ArgumentNullException.ThrowIfNull(requester);
-        if (requester.Kind == RequesterKind.Patient)
+        if (requester.ActsForHolder)
         {
-            return null;
+            return PatientElements.Any(e => e.ChangedBy == Owner.Professional && !Same(e.Read(stored), e.Read(proposed)))
+                ? "A minor's record access mode (secret or normal) is set by the professional who opens it; send the Patient with it unchanged."
+                : null;
         }
 
         foreach (var (element, read, changedBy) in PatientElements)
@@ -83,7 +87,7 @@ public static class ResourceWriteRules
     public static string? Consent(Requester requester, Consent? stored, Consent? proposed)
     {
         ArgumentNullException.ThrowIfNull(requester);
-        if (requester.Kind == RequesterKind.Patient)
+        if (requester.ActsForHolder)
         {
             return null;
         }
@@ -147,9 +151,18 @@ public static class ResourceWriteRules
 
     /// <summary>An allergy is changed or deleted by its recorder (from the token at its creation) or by the patient.</summary>
     public static string? Allergy(Requester requester, string? recorderIdNatPs) =>
-        requester.Kind == RequesterKind.Patient || (recorderIdNatPs is not null && recorderIdNatPs == requester.IdNatPs)
+        requester.ActsForHolder || (recorderIdNatPs is not null && recorderIdNatPs == requester.IdNatPs)
             ? null
             : "Only the professional who recorded this allergy, or the patient, may change or delete it; record a new AllergyIntolerance instead.";
+
+    /// <summary>
+    /// A legal representative recorded, changed or ended (issue 14): the holder's or the representatives' decision; a
+    /// professional authorised on the record records one (opening a newborn's record with a parent present), changes none.
+    /// </summary>
+    public static string? RelatedPerson(Requester requester, RelatedPerson? stored) =>
+        requester.ActsForHolder || stored is null
+            ? null
+            : "A legal representative, once recorded, is changed or ended by the holder or the representatives, not by a professional.";
 
     private static IEnumerable<Base> Present(Base? element) => element is null ? [] : [element];
 

@@ -37,6 +37,12 @@ public sealed class ClaimMapping
     /// <summary>The justification of a bris de glace (required for BTG).</summary>
     public string? PurposeOfUseReason { get; set; }
 
+    /// <summary>A legal representative's token: the INS of the minor they act for (issue 14).</summary>
+    public string? RepresentativeOf { get; set; }
+
+    /// <summary>A legal representative's own identifier (their INS-NIR), which the record's RelatedPerson names.</summary>
+    public string? RepresentativeId { get; set; }
+
     public string Scope { get; set; } = "scope";
 
     public string Subject { get; set; } = "sub";
@@ -52,6 +58,8 @@ public sealed class ClaimMapping
         RegulationGrantedValues = "true",
         PurposeOfUse = "purpose_of_use",
         PurposeOfUseReason = "purpose_of_use_reason",
+        RepresentativeOf = "representative_of",
+        RepresentativeId = "representative_id",
     };
 
     /// <summary>
@@ -78,7 +86,7 @@ public sealed class ClaimMapping
     };
 
     /// <summary>A patient identity provider: the INS in `ins`, the name in `name`.</summary>
-    public static ClaimMapping Patient() => new() { Ins = "ins", Name = "name" };
+    public static ClaimMapping Patient() => new() { Ins = "ins", Name = "name", RepresentativeOf = "representative_of", RepresentativeId = "representative_id" };
 }
 
 /// <summary>Auth:ClaimMappings: one mapping per identity provider; configuration values override the defaults field by field.</summary>

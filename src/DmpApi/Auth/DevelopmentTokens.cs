@@ -52,4 +52,14 @@ public static class DevelopmentTokens
         yield return new Claim("scope", scope);
         if (name is not null) yield return new Claim("name", name);
     }
+
+    /// <summary>A legal representative acting for the minor whose INS is <paramref name="childIns"/> (issue 14).</summary>
+    public static IEnumerable<Claim> Representative(string childIns, string representativeId, string? name = null, string scope = "patient/*.cruds")
+    {
+        yield return new Claim("sub", representativeId);
+        yield return new Claim("representative_of", childIns);
+        yield return new Claim("representative_id", representativeId);
+        yield return new Claim("scope", scope);
+        if (name is not null) yield return new Claim("name", name);
+    }
 }

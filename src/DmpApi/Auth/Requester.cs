@@ -1,6 +1,7 @@
 namespace DmpApi.Auth;
 
-public enum RequesterKind { Professional, Patient }
+/// <summary>Who asks: a professional, the record's holder, or a legal representative acting for a minor holder (issue 14).</summary>
+public enum RequesterKind { Professional, Patient, Representative }
 
 /// <summary>Who is asking, read from the token's claims (and the provider's userinfo) through a <see cref="ClaimMapping"/> (DESIGN §3).</summary>
 public sealed record Requester(
@@ -24,6 +25,21 @@ public sealed record Requester(
     {
         "10", "21", "40", "50", "60", "69", "70", "80", "81", "82", "83", "84", "85", "86", "91", "92", "94", "95", "96", "98",
     };
+
+    /// <summary>
+    /// The system of a legal representative's identifier (token claim representative_id, RelatedPerson.identifier): their
+    /// own INS-NIR, as a representative is an adult with a French identity.
+    /// </summary>
+    public const string RepresentativeIdSystem = "urn:oid:1.2.250.1.213.1.4.8";
+
+    /// <summary>A representative's token: the INS of the minor whose record they act on (claim representative_of); null otherwise.</summary>
+    public string? RepresentedIns { get; init; }
+
+    /// <summary>The requester acts as the record's holder does (DMP-RULES §3): the patient, or a representative while the holder is a minor.</summary>
+    public bool ActsForHolder => Kind is RequesterKind.Patient or RequesterKind.Representative;
+
+    /// <summary>The INS of the record this requester acts on as its holder: the patient's own, the represented minor's.</summary>
+    public string? HolderIns => Kind == RequesterKind.Representative ? RepresentedIns : Ins;
 
     /// <summary>The identity provider grants the medical regulation attribute (centre 15): the only way to ETREAT.</summary>
     public bool HasRegulationAttribute { get; init; }
@@ -73,6 +89,23 @@ public sealed record Requester(
             {
                 HasRegulationAttribute = claims.Values(mapping.Regulation).Any(v => granted.Contains(v, StringComparer.OrdinalIgnoreCase)),
                 PurposeOfUseReason = claims.First(mapping.PurposeOfUseReason)?.Trim() is { Length: > 0 } reason ? reason : null,
+            };
+        }
+
+        if (claims.First(mapping.RepresentativeOf) is { } represented)
+        {
+            // A legal representative (issue 14): the child's INS, and their own identifier, which a RelatedPerson of the record names.
+            var representativeId = claims.First(mapping.RepresentativeId);
+            if (ins is not null || representativeId is not { Length: > 0 })
+            {
+                problem = $"A legal representative's token names the minor's INS ({mapping.RepresentativeOf}) and the representative's own identifier "
+                    + $"({mapping.RepresentativeId}), and no patient INS ({mapping.Ins}).";
+                return null;
+            }
+
+            return new Requester(RequesterKind.Representative, subject, null, null, representativeId.Replace(" ", string.Empty), name, TreatmentPurpose, scopes)
+            {
+                RepresentedIns = represented.Replace(" ", string.Empty),
             };
         }
 

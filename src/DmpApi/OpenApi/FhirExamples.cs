@@ -41,6 +41,7 @@ internal static class FhirExamples
         "DocumentReference" => Document(),
         "AllergyIntolerance" => Allergy(),
         "Consent" => PermitConsent(),
+        "RelatedPerson" => Mother(),
         "Bundle" => SearchSet(),
         "OperationOutcome" => Outcome(),
         "Binary" => DocumentContent(),
@@ -160,6 +161,17 @@ internal static class FhirExamples
     };
 
     /// <summary>The patient authorises a professional (IHE PCF shape, DMP-RULES §5).</summary>
+    /// <summary>A minor's legal representative (issue 14): their INS-NIR and relationship, which the representative's token names.</summary>
+    private static RelatedPerson Mother() => new()
+    {
+        Id = "c3f1a7e9b2d54c6f8e0a1b2c3d4e5f60",
+        Active = true,
+        Patient = new ResourceReference($"Patient/{PatientId}"),
+        Identifier = [new Identifier(Ins.NirSystem, "280057512345674")],
+        Relationship = [Concept(MinorRecord.RoleCodeSystem, "MTH", "mother")],
+        Name = [new HumanName { Use = HumanName.NameUse.Official, Family = "MARTIN", Given = ["Claire"] }],
+    };
+
     private static Consent PermitConsent() => new()
     {
         Status = Consent.ConsentState.Active,

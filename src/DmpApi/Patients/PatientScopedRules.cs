@@ -1,5 +1,7 @@
+using DmpApi.Fhir;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Patients;
 
@@ -28,4 +30,47 @@ internal sealed class ConsentRules : IResourceRules
 
     public Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken) =>
         PatientReferences.ResolveAsync(write.Db, ((Consent)resource).Patient, "Consent.patient", cancellationToken);
+}
+
+/// <summary>
+/// RelatedPerson.patient: a minor's legal representative (issue 14), named by their INS-NIR, with a v3-RoleCode
+/// relationship (mother, father, parent, guardian); two active ones per record at most.
+/// </summary>
+internal sealed class RelatedPersonRules : IResourceRules
+{
+    public string ResourceType => "RelatedPerson";
+
+    public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
+    {
+        var related = (RelatedPerson)resource;
+        var patientId = await PatientReferences.ResolveAsync(write.Db, related.Patient, "RelatedPerson.patient", cancellationToken);
+        if (!related.Identifier.Any(i => i.System == Auth.Requester.RepresentativeIdSystem && !string.IsNullOrWhiteSpace(i.Value)))
+        {
+            throw FhirException.Unprocessable(
+                $"A legal representative is named by their INS-NIR: add an identifier with system {Auth.Requester.RepresentativeIdSystem}.",
+                OperationOutcome.IssueType.Required);
+        }
+
+        if (!related.Relationship.SelectMany(r => r.Coding).Any(c => c.System == MinorRecord.RoleCodeSystem && c.Code is { } code && MinorRecord.RepresentativeRoles.Contains(code)))
+        {
+            throw FhirException.Unprocessable(
+                $"RelatedPerson.relationship must say which legal representative this is: {MinorRecord.RoleCodeSystem} "
+                + string.Join(", ", MinorRecord.RepresentativeRoles) + ".", OperationOutcome.IssueType.Value);
+        }
+
+        if (related.Active != false)
+        {
+            var others = await write.Db.Resources.AsNoTracking()
+                .Where(r => r.PatientId == patientId && r.ResourceType == "RelatedPerson" && r.IsCurrent && !r.IsDeleted && r.LogicalId != write.ResourceId)
+                .ToListAsync(cancellationToken);
+            if (others.Count(r => ResourceStore.ToStored(r).Resource is RelatedPerson { Active: not false }) >= MinorRecord.MaxRepresentatives)
+            {
+                throw FhirException.Unprocessable(
+                    $"A record has {MinorRecord.MaxRepresentatives} legal representatives at most: end one (active = false, or delete it) before adding another.",
+                    OperationOutcome.IssueType.BusinessRule);
+            }
+        }
+
+        return patientId;
+    }
 }

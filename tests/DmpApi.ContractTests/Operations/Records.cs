@@ -41,6 +41,10 @@ internal static class Records
                 // An emergency access is notified to the patient (DMP-RULES §4).
                 await SendAsync(HttpMethod.Get, $"Patient/{patientId}", LiveServer.Professional("810005550001", purpose: "BTG"));
                 return new Seeded(type, await FirstMatchAsync($"Communication?patient={patientId}", patientToken), patientId, ins, patientToken);
+            case "RelatedPerson":
+                // A legal representative is the family's to change or end (issue 14): the holder's token manages it.
+                var representative = await SendAsync(HttpMethod.Post, type, patientToken, Body(NewResource(type, ins)));
+                return new Seeded(type, representative["id"]!.GetValue<string>(), patientId, ins, patientToken);
             case "Binary":
                 var document = await SeedAsync("DocumentReference", contentType);
                 return document with { Type = "Binary", Id = document.BinaryId!, DocumentId = document.Id };
@@ -100,6 +104,14 @@ internal static class Records
                     }),
                     ["purpose"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-ActReason", ["code"] = "TREAT" }),
                 },
+            },
+            "RelatedPerson" => new JsonObject
+            {
+                ["resourceType"] = type,
+                ["active"] = true,
+                ["patient"] = record,
+                ["identifier"] = new JsonArray(new JsonObject { ["system"] = InsNir.System, ["value"] = InsNir.Random() }),
+                ["relationship"] = new JsonArray(Concept("http://terminology.hl7.org/CodeSystem/v3-RoleCode", "MTH")),
             },
             _ => throw new ArgumentException($"No body for {type}", nameof(type)),
         };

@@ -51,8 +51,23 @@ public sealed class PatientBuilder
     private string _system = Patients.Ins.NirSystem;
     private string _family = "Martin";
     private string[] _given = ["Jeanne"];
+    private string _birthDate = "1980-05-17";
+    private string? _minorAccessMode;
 
     public string? Ins => _ins;
+
+    public PatientBuilder BornOn(DateOnly day)
+    {
+        _birthDate = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return this;
+    }
+
+    /// <summary>The access mode of a minor's record (normal or secret), as the professional who opens it sets it (issue 14).</summary>
+    public PatientBuilder MinorAccessMode(string mode)
+    {
+        _minorAccessMode = mode;
+        return this;
+    }
 
     public PatientBuilder WithIns(string ins, string system = Patients.Ins.NirSystem)
     {
@@ -81,11 +96,16 @@ public sealed class PatientBuilder
             Active = true,
             Name = [new HumanName { Family = _family, Given = _given }],
             Gender = AdministrativeGender.Female,
-            BirthDate = "1980-05-17",
+            BirthDate = _birthDate,
         };
         if (_ins is not null)
         {
             patient.Identifier.Add(new Identifier(_system, _ins));
+        }
+
+        if (_minorAccessMode is not null)
+        {
+            patient.Extension.Add(new Extension("http://localhost/fhir" + Patients.MinorRecord.AccessModeName, new Code(_minorAccessMode)));
         }
 
         return patient;
@@ -421,4 +441,39 @@ public sealed class DocumentBundleBuilder
             Resource = resource,
             Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = resource.TypeName },
         });
+}
+
+/// <summary>A legal representative of a minor's record (issue 14): their INS-NIR and their relationship (v3-RoleCode).</summary>
+public sealed class RelatedPersonBuilder
+{
+    private readonly string _patientId;
+    private string _representativeIns = TestIns.New();
+    private string _relationship = "MTH";
+
+    private RelatedPersonBuilder(string patientId) => _patientId = patientId;
+
+    public string RepresentativeIns => _representativeIns;
+
+    public static RelatedPersonBuilder For(Patient patient) => new(patient.Id ?? throw new ArgumentException("The patient has no id yet.", nameof(patient)));
+
+    public RelatedPersonBuilder As(string roleCode)
+    {
+        _relationship = roleCode;
+        return this;
+    }
+
+    public RelatedPersonBuilder Naming(string representativeIns)
+    {
+        _representativeIns = representativeIns;
+        return this;
+    }
+
+    public RelatedPerson Build() => new()
+    {
+        Active = true,
+        Patient = new ResourceReference($"Patient/{_patientId}"),
+        Identifier = [new Identifier(Patients.Ins.NirSystem, _representativeIns)],
+        Relationship = [new CodeableConcept(Patients.MinorRecord.RoleCodeSystem, _relationship)],
+        Name = [new HumanName { Family = "Martin", Given = ["Marie"] }],
+    };
 }

@@ -25,6 +25,10 @@ public static class Tokens
     public static string Patient(string ins, string scope = "patient/*.cruds") =>
         DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Patient(ins, "Patient Test", scope));
 
+    /// <summary>A legal representative acting for the minor whose INS is <paramref name="childIns"/> (issue 14).</summary>
+    public static string Representative(string childIns, string representativeIns, string scope = "patient/*.cruds") =>
+        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.Representative(childIns, representativeIns, "Parent Test", scope));
+
     /// <summary>A token with arbitrary claims and options, for the authentication failure cases.</summary>
     public static string With(IEnumerable<Claim> claims, AuthOptions? options = null, DateTime? notBefore = null, DateTime? expires = null) =>
         DevelopmentTokens.Mint(options ?? DmpApiApplication.Auth, claims, notBefore, expires);
