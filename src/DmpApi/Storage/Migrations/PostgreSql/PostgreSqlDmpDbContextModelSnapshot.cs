@@ -67,6 +67,9 @@ namespace DmpApi.Storage.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("HiddenFromRepresentatives")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("HttpStatus")
                         .HasColumnType("integer");
 

@@ -67,6 +67,9 @@ namespace DmpApi.Storage.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
 
+                    b.Property<bool>("HiddenFromRepresentatives")
+                        .HasColumnType("bit");
+
                     b.Property<int>("HttpStatus")
                         .HasColumnType("int");
 

@@ -60,6 +60,9 @@ namespace DmpApi.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("HiddenFromRepresentatives")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("HttpStatus")
                         .HasColumnType("INTEGER");
 

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace DmpApi.Storage.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class TraceHiddenFromRepresentatives : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "HiddenFromRepresentatives",
+                table: "AuditRecords",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "HiddenFromRepresentatives",
+                table: "AuditRecords");
+        }
+    }
+}
