@@ -78,6 +78,12 @@ public static class AuditChain
                 json.WriteStringValue(record.PurposeOfUseReason);
             }
 
+            // Likewise, and a JSON true cannot be mistaken for a reason's text.
+            if (record.HiddenFromRepresentatives)
+            {
+                json.WriteBooleanValue(true);
+            }
+
             json.WriteEndArray();
         }
 

@@ -63,7 +63,7 @@ public static class AuditEventEndpoints
         TracedIn(http, own);
         // Another record's trace answers as one that does not exist (DMP-RULES §2: hidden and absent look the same).
         var row = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var key)
-            ? await db.AuditRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Id == key && r.PatientId == own, ct)
+            ? await ForRequester(http, db.AuditRecords.AsNoTracking()).FirstOrDefaultAsync(r => r.Id == key && r.PatientId == own, ct)
             : null;
         return row is null ? throw FhirException.NotFound(ResourceType, id) : new FhirResult(HttpStatusCode.OK, AuditEventMapping.ToResource(row));
     }
@@ -95,7 +95,7 @@ public static class AuditEventEndpoints
             throw FhirException.BadRequest($"Paging deeper than {options.Value.MaxOffset} results is not supported; narrow the search (e.g. with date).", OperationOutcome.IssueType.TooCostly);
         }
 
-        var query = search.Apply(db.AuditRecords.AsNoTracking().Where(r => r.PatientId == own));
+        var query = search.Apply(ForRequester(http, db.AuditRecords.AsNoTracking()).Where(r => r.PatientId == own));
         int? total = search.TotalAccurate || search.Count == 0 ? await query.CountAsync(ct) : null;
         var rows = search.Count == 0 ? [] : await search.Order(query).Skip(offset).Take(search.Count + 1).ToListAsync(ct);
         var hasMore = rows.Count > search.Count;
@@ -115,6 +115,10 @@ public static class AuditEventEndpoints
         Bundles.CompleteSearchSet(bundle, baseUrl, ResourceType, search.Canonical, search.Count, search.Ignored, offset, hasMore, tokens, requester);
         return new FhirResult(HttpStatusCode.OK, bundle);
     }
+
+    /// <summary>Issue 14: the traces a professional kept from a minor's legal representatives are absent for them, in SQL.</summary>
+    private static IQueryable<AuditRecord> ForRequester(HttpContext http, IQueryable<AuditRecord> records) =>
+        http.GetRequester().Kind == RequesterKind.Representative ? records.Where(r => !r.HiddenFromRepresentatives) : records;
 
     /// <summary>Reading the traces is itself an access to the record, traced in it (a denied attempt on another record is traced in that one).</summary>
     private static void TracedIn(HttpContext http, string patientId)

@@ -87,6 +87,12 @@ public static class AuditEventMapping
             What = new ResourceReference { Identifier = new Identifier { Value = record.RequestId } },
             Type = new Coding(BalpEntityTypeSystem, "XrequestId", "X-Request-Id"),
         });
+        if (record.HiddenFromRepresentatives)
+        {
+            // Issue 14: the professional kept this access from the minor's legal representatives.
+            audit.Meta.Security.Add(new Coding(Access.DmpCodes.InvisibleToRepresentatives.System, Access.DmpCodes.InvisibleToRepresentatives.Code));
+        }
+
         return audit;
     }
 

@@ -161,6 +161,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
             Profession = requester?.Profession,
             PurposeOfUse = requester?.PurposeOfUse,
             PurposeOfUseReason = Cut(requester?.PurposeOfUseReason, AuditRecordConfiguration.ReasonLength),
+            HiddenFromRepresentatives = requester?.TraceHiddenFromRepresentatives ?? false,
             // The restful-interaction code the endpoint declares (FhirOperation); a request no endpoint answered is an "operation".
             Interaction = operation?.Code ?? "operation",
             Method = Cut(request.Method, 16)!,

@@ -72,6 +72,12 @@ public sealed class AuditRecord
     /// <summary>SHA-256 (hex) of this record's fields, its sequence and the previous record's hash in its chain (see <see cref="AuditChain"/>).</summary>
     public string? Hash { get; set; }
 
+    /// <summary>
+    /// The professional asked that this trace be kept from a minor's legal representatives (issue 14): the AuditEvent
+    /// carries INVISIBLE_REPRESENTANTS_LEGAUX in meta.security and representatives never see it.
+    /// </summary>
+    public bool HiddenFromRepresentatives { get; set; }
+
     public IEnumerable<string> Resources =>
         ResourceIds?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
 }

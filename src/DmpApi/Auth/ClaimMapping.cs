@@ -37,6 +37,9 @@ public sealed class ClaimMapping
     /// <summary>The justification of a bris de glace (required for BTG).</summary>
     public string? PurposeOfUseReason { get; set; }
 
+    /// <summary>A professional's request that the trace of their access be kept from a minor's representatives (value INVISIBLE_REPRESENTANTS_LEGAUX).</summary>
+    public string? TraceRestriction { get; set; }
+
     /// <summary>A legal representative's token: the INS of the minor they act for (issue 14).</summary>
     public string? RepresentativeOf { get; set; }
 
@@ -60,6 +63,7 @@ public sealed class ClaimMapping
         PurposeOfUseReason = "purpose_of_use_reason",
         RepresentativeOf = "representative_of",
         RepresentativeId = "representative_id",
+        TraceRestriction = "trace_restriction",
     };
 
     /// <summary>

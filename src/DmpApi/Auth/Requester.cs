@@ -16,6 +16,9 @@ public sealed record Requester(
 {
     public const string TreatmentPurpose = "TREAT";
 
+    /// <summary>The value of the trace restriction claim that keeps an access's trace from a minor's legal representatives (TRE_A07).</summary>
+    public const string TraceInvisibleToRepresentatives = "INVISIBLE_REPRESENTANTS_LEGAUX";
+
     /// <summary>The system of a professional's national identifier, idNatPs (DMP-RULES §1): the one home of this fact.</summary>
     public const string IdNatPsSystem = "urn:oid:1.2.250.1.71.4.2.1";
     public static readonly IReadOnlySet<string> PurposesOfUse = new HashSet<string> { "TREAT", "BTG", "ETREAT" };
@@ -40,6 +43,12 @@ public sealed record Requester(
 
     /// <summary>The INS of the record this requester acts on as its holder: the patient's own, the represented minor's.</summary>
     public string? HolderIns => Kind == RequesterKind.Representative ? RepresentedIns : Ins;
+
+    /// <summary>
+    /// The professional asked that the trace of this access be kept from a minor's legal representatives (issue 14: the
+    /// trace carries INVISIBLE_REPRESENTANTS_LEGAUX in AuditEvent.meta.security; token claim trace_restriction).
+    /// </summary>
+    public bool TraceHiddenFromRepresentatives { get; init; }
 
     /// <summary>The identity provider grants the medical regulation attribute (centre 15): the only way to ETREAT.</summary>
     public bool HasRegulationAttribute { get; init; }
@@ -89,6 +98,7 @@ public sealed record Requester(
             {
                 HasRegulationAttribute = claims.Values(mapping.Regulation).Any(v => granted.Contains(v, StringComparer.OrdinalIgnoreCase)),
                 PurposeOfUseReason = claims.First(mapping.PurposeOfUseReason)?.Trim() is { Length: > 0 } reason ? reason : null,
+                TraceHiddenFromRepresentatives = claims.Values(mapping.TraceRestriction).Contains(TraceInvisibleToRepresentatives, StringComparer.Ordinal),
             };
         }
 

@@ -1,6 +1,9 @@
 using System.Net;
 using DmpApi.Tests.Infrastructure;
+using DmpApi.Auth;
 using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DmpApi.Tests.Minors;
 
@@ -191,5 +194,38 @@ public sealed class LegalRepresentativeTests(TestStore store) : StoreFixture(sto
         var opened = await Fhir.As(Tokens.Representative(builder.Ins!, TestIns.New())).CreateAsync(builder.Build());
 
         Assert.That(opened.Status, Is.EqualTo(HttpStatusCode.Forbidden), opened.ToString());
+    }
+
+    [Test]
+    public async Task A_trace_the_professional_kept_from_representatives_is_absent_for_them()
+    {
+        var (child, _, asMother, _) = await ChildWithMotherAsync();
+        var discreet = Fhir.As(Tokens.With(DevelopmentTokens.Professional(Tokens.DoctorIdNatPs, "10", "Dr Test")
+            .Append(new System.Security.Claims.Claim("trace_restriction", "INVISIBLE_REPRESENTANTS_LEGAUX"))));
+        await discreet.GetAsync($"fhir/Patient/{child.Id}");
+        await Fhir.GetAsync($"fhir/Patient/{child.Id}");
+
+        var traces = await asMother.SearchBundleAsync("AuditEvent", $"patient={child.Id}&agent={Tokens.DoctorIdNatPs}&_total=accurate&_count=100");
+        var hiddenId = await HiddenTraceIdAsync(child);
+        var read = await asMother.GetAsync($"fhir/AuditEvent/{hiddenId}");
+
+        Assert.Multiple(() =>
+        {
+            var events = traces.Entry.Select(e => e.Resource).OfType<AuditEvent>().ToList();
+            Assert.That(events, Is.Not.Empty, "the ordinary reads stay visible");
+            Assert.That(events.Select(e => e.Id), Does.Not.Contain(hiddenId));
+            Assert.That(events.SelectMany(e => e.Meta?.Security ?? []), Is.Empty);
+            Assert.That(traces.Total, Is.EqualTo(events.Count), "not counted");
+            Assert.That(read.Status, Is.EqualTo(HttpStatusCode.NotFound), read.ToString());
+        });
+    }
+
+    /// <summary>The restricted trace, found in the database: no requester of this test may list it.</summary>
+    private async Task<string> HiddenTraceIdAsync(Patient child)
+    {
+        await using var services = App.Services.CreateAsyncScope();
+        var db = services.ServiceProvider.GetRequiredService<DmpApi.Storage.DmpDbContext>();
+        var id = await db.Set<DmpApi.Audit.AuditRecord>().Where(r => r.PatientId == child.Id && r.HiddenFromRepresentatives).Select(r => r.Id).SingleAsync();
+        return id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
