@@ -26,7 +26,7 @@ internal static class Commands
     };
 
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "migrate" or "token" or "seed" or "verify-audit";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "migrate" or "token" or "seed" or "verify-audit" or "purge";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -37,6 +37,7 @@ internal static class Commands
             "migrate" => await MigrateAsync(builder),
             "seed" => await Seeding.SeedCommand.RunAsync(builder, args[1..]),
             "verify-audit" => await Audit.VerifyAuditCommand.RunAsync(builder, Console.Out),
+            "purge" => await Lifecycle.PurgeCommand.RunAsync(builder, args[1..]),
             _ => Token(builder.Configuration, args[1..]),
         };
     }

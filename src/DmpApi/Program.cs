@@ -4,6 +4,7 @@ using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Endpoints;
 using DmpApi.Hosting;
+using DmpApi.Lifecycle;
 using DmpApi.Notifications;
 using DmpApi.OpenApi;
 using DmpApi.RateLimits;
@@ -23,6 +24,7 @@ builder.Services.AddDmpAuthentication(builder.Configuration);
 builder.Services.AddAuditTrail();
 builder.Services.AddRequesterRateLimits();
 builder.Services.AddPatientNotifications();
+builder.Services.AddRecordLifecycle();     // the purge of records closed more than ten years ago, on a schedule
 builder.Services.AddFhirOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 10 * 1024 * 1024);

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Globalization;
+using DmpApi.Audit;
+using DmpApi.Storage;
+
+namespace DmpApi.Lifecycle;
+
+/// <summary>
+/// `purge [--dry-run]`: destroys the clinical content of the records closed more than Lifecycle:RetentionYears ago, with a
+/// progress bar on stderr; `--dry-run` prints what it would destroy and changes nothing. Run it again after a crash: it
+/// resumes (each record is purged in its own transaction, a purged record is not found again).
+/// </summary>
+internal static class PurgeCommand
+{
+    public static async Task<int> RunAsync(WebApplicationBuilder builder, string[] args)
+    {
+        var dryRun = args.Contains("--dry-run");
+        builder.Services.AddRecordStore(builder.Configuration, builder.Environment);
+        builder.Services.AddAuditTrail();
+        builder.Services.AddRecordLifecycle(withJob: false);
+        await using var app = builder.Build();
+        await app.Services.MigrateRecordStoreAsync();
+        // The audit writer runs: each purge is traced before it destroys anything.
+        await app.StartAsync();
+
+        var clock = Stopwatch.StartNew();
+        var purge = app.Services.GetRequiredService<RecordPurge>();
+        var tally = await purge.PurgeExpiredAsync(dryRun, (done, total) => Bar(done, total, clock.Elapsed), CancellationToken.None);
+        Console.Error.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(dryRun ? "Would destroy" : "Destroyed")} {tally} in {clock.Elapsed.TotalSeconds:0.0} s."));
+        await app.StopAsync();
+        return 0;
+    }
+
+    private static void Bar(int done, int total, TimeSpan elapsed)
+    {
+        const int width = 30;
+        var filled = (int)((long)width * done / Math.Max(total, 1));
+        Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r[{new string('#', filled)}{new string('.', width - filled)}] {done:N0}/{total:N0} records, {elapsed:mm\\:ss}"));
+    }
+}
