@@ -119,6 +119,17 @@ public static class CapabilityStatementEndpoint
                 });
             }
 
+            if (type == "Patient")
+            {
+                // Issue 14: the patient's export.
+                resource.Operation.Add(new CapabilityStatement.OperationComponent
+                {
+                    Name = "everything",
+                    Definition = "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                    Documentation = "The record's resources the requester may see, paged with signed links; _binary=inline puts document contents inline.",
+                });
+            }
+
             rest.Resource.Add(resource);
         }
 

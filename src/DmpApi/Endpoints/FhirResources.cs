@@ -1,4 +1,5 @@
 using DmpApi.Documents;
+using DmpApi.Lifecycle;
 using DmpApi.Patients;
 using DmpApi.Storage;
 
@@ -20,7 +21,7 @@ public static class FhirResources
 {
     public static readonly IReadOnlyList<FhirResource> All =
     [
-        FhirResource.Of<PatientRules>("Patient"),
+        FhirResource.Of<PatientRules>("Patient", patients => patients.MapPatientEverything()),
         FhirResource.Of<DocumentReferenceRules>("DocumentReference", documents => documents.MapDocumentPatchEndpoints()),
         FhirResource.Of<AllergyIntoleranceRules>("AllergyIntolerance"),
         FhirResource.Of<ConsentRules>("Consent"),

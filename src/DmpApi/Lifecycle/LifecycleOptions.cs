@@ -20,4 +20,8 @@ public sealed class LifecycleOptions
     /// <summary>Records looked at per query while purging.</summary>
     [Range(1, 10_000)]
     public int PurgeBatchSize { get; set; } = 500;
+
+    /// <summary>$everything with _binary=inline: the largest Binary put inline (bytes); larger ones stay links.</summary>
+    [Range(0, 64 * 1024 * 1024)]
+    public int InlineBinaryLimit { get; set; } = 1024 * 1024;
 }

@@ -178,6 +178,24 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("404", "No such content (content hidden from this requester answers the same)");
                 responses.Outcome("410", "The document was deleted");
                 break;
+            case FhirRouteKind.Other when context.ApiDescription.RelativePath?.EndsWith(Lifecycle.EverythingEndpoint.Name, StringComparison.Ordinal) == true:
+                operation.Description = "The patient's export (issue 14): every current resource of the record that the requester may see, "
+                    + "under the same rules as a search (the holder, a minor's legal representative without INVISIBLE_REPRESENTANTS_LEGAUX "
+                    + "documents, a professional within the habilitation matrix, masks and Consent audience), oldest first, paged with signed "
+                    + "links; one access trace per page. Document contents stay links (attachment.url) unless _binary=inline.";
+                anchor = "everything";
+                parameters.Add(new OpenApiParameter { Name = "_count", In = ParameterLocation.Query, Description = "Resources per page", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } });
+                parameters.Add(new OpenApiParameter
+                {
+                    Name = "_binary", In = ParameterLocation.Query,
+                    Description = "link (default): contents stay attachment.url links; inline: the Binaries of the page's documents as entries, each up to Lifecycle:InlineBinaryLimit bytes",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [(System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create("link"), System.Text.Json.Nodes.JsonValue.Create("inline")] },
+                });
+                parameters.Add(new OpenApiParameter { Name = "_page", In = ParameterLocation.Query, Description = "A page token from a next or previous link", Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
+                responses.Fhir("200", "A searchset Bundle: the record's resources (search.mode=match), inline Binaries (include), paging links", "Bundle");
+                responses.Outcome("400", "Invalid _count or _binary, or an invalid page token");
+                responses.Outcome("404", "No such record");
+                break;
             default:
                 // An interaction this filter does not know yet keeps what the endpoint declared, plus the common errors below.
                 responses.Keep(operation.Responses);

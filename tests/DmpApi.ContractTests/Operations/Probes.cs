@@ -54,6 +54,10 @@ internal static class Probes
             },
             (Interaction.BinaryRead, "200") => async media =>
                 await HappyAsync(op, await Records.SeedAsync(type, media is "application/octet-stream" ? media : "application/pdf")),
+            // Issue 14: the patient's export; the record's opener exports what they may see.
+            (Interaction.Everything, "200") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
+            (Interaction.Everything, "400") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithQuery("_binary=bogus"),
+            (Interaction.Everything, "404") => async _ => await HappyAsync(op, (await Records.SeedAsync(type)) with { Id = Guid.NewGuid().ToString("N") }),
             (Interaction.Create, "201") or (Interaction.Delete, "204")
                 or (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.Search or Interaction.SearchByPost
                     or Interaction.Update or Interaction.Patch or Interaction.Transaction, "200") =>
@@ -194,6 +198,7 @@ internal static class Probes
                 Records.Body(op.Type == "Patient" ? Records.NewPatient(InsNir.Random()) : Records.NewResource(op.Type, s.Ins))),
             Interaction.Read or Interaction.BinaryRead => new ProbeRequest(HttpMethod.Get, $"{at}/{s.Id}", s.Token),
             Interaction.VRead => new ProbeRequest(HttpMethod.Get, $"{at}/{s.Id}/_history/1", s.Token),
+            Interaction.Everything => new ProbeRequest(HttpMethod.Get, $"{at}/{s.Id}/$everything", s.Token),
             Interaction.History => new ProbeRequest(HttpMethod.Get, $"{at}/{s.Id}/_history", s.Token),
             Interaction.Delete => new ProbeRequest(HttpMethod.Delete, $"{at}/{s.Id}", s.Token),
             Interaction.Update => await UpdateAsync(at, s),
