@@ -12,7 +12,11 @@ using Microsoft.EntityFrameworkCore;
 namespace DmpApi.Seeding;
 
 /// <summary>What to seed: N records of M documents each, opened by one professional (the bench's requester).</summary>
-public sealed record SeedPlan(int Patients, int DocumentsPerPatient, int PatientsPerTransaction, string IdNatPs, string? IdsFile);
+public sealed record SeedPlan(int Patients, int DocumentsPerPatient, int PatientsPerTransaction, string IdNatPs, string? IdsFile)
+{
+    /// <summary>Percentage of the records seeded closed by their holder (issue 14: the purge's data set).</summary>
+    public int ClosedPercent { get; init; }
+}
 
 /// <summary>
 /// Fills a database with realistic records through the store's own write path (rules, index rows, binaries), many
@@ -77,7 +81,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
                 batch =>
                 {
                     var (start, count) = Range(plan, batch);
-                    return Enumerable.Range(start, count).Select(i => (Resource)NewPatient(firstNumber + i, i)).ToList();
+                    return Enumerable.Range(start, count).Select(i => (Resource)NewPatient(firstNumber + i, i, i % 100 < plan.ClosedPercent)).ToList();
                 },
                 async (batch, staged) =>
                 {
@@ -254,8 +258,9 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
             $"\r[{new string('#', filled)}{new string('.', width - filled)}] {done:N0}/{total:N0} {what}, {elapsed:mm\\:ss}"));
     }
 
-    private static Patient NewPatient(long number, int index) => new()
+    private static Patient NewPatient(long number, int index, bool closed) => new()
     {
+        Active = closed ? false : null,
         Id = NewId(),
         Identifier = [new Identifier(Ins.NirSystem, Nir(number))],
         Name = [new HumanName { Family = Families[index % Families.Length], Given = [Givens[index / Families.Length % Givens.Length]] }],

@@ -6,7 +6,7 @@ using DmpApi.Storage;
 namespace DmpApi.Seeding;
 
 /// <summary>
-/// `seed --patients N --documents-per-patient M [--patients-per-transaction K] [--idnps 810001234567] [--ids FILE]`:
+/// `seed --patients N --documents-per-patient M [--patients-per-transaction K] [--idnps 810001234567] [--ids FILE] [--closed-percent P]`:
 /// migrates, then fills the configured database (the bench's data set); FILE gets one line per document for load scripts.
 /// `seed --audit-records N [--audit-chains K]` writes an audit trail of N records in K chains instead (for verify-audit).
 /// </summary>
@@ -32,7 +32,7 @@ internal static class SeedCommand
         try
         {
             plan = new SeedPlan(Count("patients", 0), Count("documents-per-patient", 10), Math.Max(1, Count("patients-per-transaction", 50)),
-                Option("idnps") ?? "810001234567", Option("ids"));
+                Option("idnps") ?? "810001234567", Option("ids")) { ClosedPercent = Math.Clamp(Count("closed-percent", 0), 0, 100) };
         }
         catch (FormatException)
         {
@@ -41,7 +41,7 @@ internal static class SeedCommand
 
         if (plan.Patients <= 0 || plan.DocumentsPerPatient < 0)
         {
-            Console.Error.WriteLine("Usage: seed --patients N --documents-per-patient M [--patients-per-transaction 50] [--idnps 810001234567] [--ids FILE]\n   or: seed --audit-records N [--audit-chains 3]");
+            Console.Error.WriteLine("Usage: seed --patients N --documents-per-patient M [--patients-per-transaction 50] [--idnps 810001234567] [--ids FILE] [--closed-percent P]\n   or: seed --audit-records N [--audit-chains 3]");
             return 2;
         }
 
