@@ -56,7 +56,8 @@ public static class DocumentPredicates
         {
             var system = DmpCodes.InvisibleToRepresentatives.System;
             var code = DmpCodes.InvisibleToRepresentatives.Code;
-            parts.Add(r => !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "security-label" && t.System == system && t.Code == code));
+            // A deletion row has no index rows to read the label from: fail closed, its earlier versions stay absent for them.
+            parts.Add(r => !r.IsDeleted && !db.TokenIndex.Any(t => t.ResourceRowId == r.Id && t.ParamName == "security-label" && t.System == system && t.Code == code));
         }
 
         return Predicates.And(parts.ToArray());

@@ -21,6 +21,10 @@ public sealed class LifecycleOptions
     [Range(1, 10_000)]
     public int PurgeBatchSize { get; set; } = 500;
 
+    /// <summary>Records purged at the same time by one round.</summary>
+    [Range(1, 64)]
+    public int PurgeParallelism { get; set; } = 8;
+
     /// <summary>$everything with _binary=inline: the largest Binary put inline (bytes); larger ones stay links.</summary>
     [Range(0, 64 * 1024 * 1024)]
     public int InlineBinaryLimit { get; set; } = 1024 * 1024;

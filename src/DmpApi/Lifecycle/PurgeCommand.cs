@@ -40,8 +40,9 @@ internal static class PurgeCommand
 
         await using var app = builder.Build();
         await app.Services.MigrateRecordStoreAsync();
-        // The audit writer runs: each purge is traced before it destroys anything.
-        await app.StartAsync();
+        // The audit writer runs (and no web server): each purge is traced before it destroys anything.
+        var writer = app.Services.GetRequiredService<AuditWriter>();
+        await writer.StartAsync(CancellationToken.None);
 
         var clock = Stopwatch.StartNew();
         var purge = app.Services.GetRequiredService<RecordPurge>();
@@ -49,7 +50,7 @@ internal static class PurgeCommand
         Console.Error.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(dryRun ? "Would destroy" : "Destroyed")} {tally} in {clock.Elapsed.TotalSeconds:0.0} s."));
-        await app.StopAsync();
+        await writer.StopAsync(CancellationToken.None);
         return 0;
     }
 

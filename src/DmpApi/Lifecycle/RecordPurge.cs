@@ -67,13 +67,21 @@ public sealed class RecordPurge(IServiceScopeFactory scopes, AuditTrail trail, T
     public async Task<PurgeTally> CountAsync(string patientId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
-        var rows = db.Resources.Where(r => r.PatientId == patientId || (r.ResourceType == "Patient" && r.LogicalId == patientId));
-        var index = await db.TokenIndex.CountAsync(t => rows.Any(r => r.Id == t.ResourceRowId), ct)
-            + await db.StringIndex.CountAsync(t => rows.Any(r => r.Id == t.ResourceRowId), ct)
-            + await db.DateIndex.CountAsync(t => rows.Any(r => r.Id == t.ResourceRowId), ct)
-            + await db.ReferenceIndex.CountAsync(t => rows.Any(r => r.Id == t.ResourceRowId), ct);
-        return new PurgeTally(1, await rows.LongCountAsync(ct), await db.Binaries.LongCountAsync(b => b.PatientId == patientId, ct), index);
+        return await CountAsync(scope.ServiceProvider.GetRequiredService<DmpDbContext>(), patientId, await RowIdsAsync(scope.ServiceProvider.GetRequiredService<DmpDbContext>(), patientId, ct), ct);
+    }
+
+    /// <summary>The keys of every version of every resource of the record (the Patient's own rows carry its id as PatientId).</summary>
+    private static Task<List<long>> RowIdsAsync(DmpDbContext db, string patientId, CancellationToken ct) =>
+        db.Resources.AsNoTracking().TagWith("dmp:purge").Where(r => r.PatientId == patientId).Select(r => r.Id).ToListAsync(ct);
+
+    private static async Task<PurgeTally> CountAsync(DmpDbContext db, string patientId, List<long> rowIds, CancellationToken ct)
+    {
+        // By resource row key (indexed): the index rows of a record are found through its rows.
+        var index = await db.TokenIndex.CountAsync(t => rowIds.Contains(t.ResourceRowId), ct)
+            + await db.StringIndex.CountAsync(t => rowIds.Contains(t.ResourceRowId), ct)
+            + await db.DateIndex.CountAsync(t => rowIds.Contains(t.ResourceRowId), ct)
+            + await db.ReferenceIndex.CountAsync(t => rowIds.Contains(t.ResourceRowId), ct);
+        return new PurgeTally(1, rowIds.Count, await db.Binaries.LongCountAsync(b => b.PatientId == patientId, ct), index);
     }
 
     /// <summary>
@@ -94,7 +102,8 @@ public sealed class RecordPurge(IServiceScopeFactory scopes, AuditTrail trail, T
             return null;
         }
 
-        var tally = await CountAsync(patientId, ct);
+        var rowIds = await RowIdsAsync(db, patientId, ct);
+        var tally = await CountAsync(db, patientId, rowIds, ct);
         await trail.RecordAsync(Trace(patientId, now.UtcDateTime));
 
         var strategy = db.Database.CreateExecutionStrategy();
@@ -111,37 +120,42 @@ public sealed class RecordPurge(IServiceScopeFactory scopes, AuditTrail trail, T
                 return null;
             }
 
-            var rows = db.Resources.Where(r => r.PatientId == patientId || (r.ResourceType == "Patient" && r.LogicalId == patientId));
-            await db.TokenIndex.Where(t => rows.Any(r => r.Id == t.ResourceRowId)).ExecuteDeleteAsync(ct);
-            await db.StringIndex.Where(t => rows.Any(r => r.Id == t.ResourceRowId)).ExecuteDeleteAsync(ct);
-            await db.DateIndex.Where(t => rows.Any(r => r.Id == t.ResourceRowId)).ExecuteDeleteAsync(ct);
-            await db.ReferenceIndex.Where(t => rows.Any(r => r.Id == t.ResourceRowId)).ExecuteDeleteAsync(ct);
+            // Rows written since the count (none: a closed record accepts only its reopening, which the claim excludes).
+            var ids = await RowIdsAsync(db, patientId, ct);
+            await db.TokenIndex.Where(t => ids.Contains(t.ResourceRowId)).ExecuteDeleteAsync(ct);
+            await db.StringIndex.Where(t => ids.Contains(t.ResourceRowId)).ExecuteDeleteAsync(ct);
+            await db.DateIndex.Where(t => ids.Contains(t.ResourceRowId)).ExecuteDeleteAsync(ct);
+            await db.ReferenceIndex.Where(t => ids.Contains(t.ResourceRowId)).ExecuteDeleteAsync(ct);
             await db.Binaries.Where(b => b.PatientId == patientId).ExecuteDeleteAsync(ct);
             await db.PatientIdentities.Where(p => p.PatientId == patientId).ExecuteDeleteAsync(ct);
             await db.Notifications.Where(n => n.PatientId == patientId).ExecuteDeleteAsync(ct);
-            await rows.Where(r => r.Id != current.Id).ExecuteDeleteAsync(ct);
+            await db.Resources.Where(r => r.PatientId == patientId && r.Id != current.Id).ExecuteDeleteAsync(ct);
             await transaction.CommitAsync(ct);
             logger.LogInformation("Purged record {PatientId}, closed more than {Years} years ago: {Tally}", patientId, options.Value.RetentionYears, tally);
             return tally;
         });
     }
 
-    /// <summary>One round: every expired record purged in turn; <paramref name="progress"/> hears (done, total) after each.</summary>
+    /// <summary>
+    /// One round: every expired record purged, Lifecycle:PurgeParallelism at a time (each waits for its trace's commit,
+    /// which the audit writer groups); <paramref name="progress"/> hears (done, total) after each.
+    /// </summary>
     public async Task<PurgeTally> PurgeExpiredAsync(bool dryRun, Action<int, int>? progress, CancellationToken ct)
     {
         var expired = await ExpiredRecordsAsync(ct);
         var total = PurgeTally.None;
-        for (var i = 0; i < expired.Count; i++)
-        {
-            var done = dryRun ? await CountAsync(expired[i], ct) : await PurgeAsync(expired[i], ct);
-            if (done is not null)
+        var done = 0;
+        var gate = new object();
+        await Parallel.ForEachAsync(expired, new ParallelOptions { MaxDegreeOfParallelism = options.Value.PurgeParallelism, CancellationToken = ct },
+            async (patientId, token) =>
             {
-                total = total.Add(done);
-            }
-
-            progress?.Invoke(i + 1, expired.Count);
-        }
-
+                var tally = dryRun ? await CountAsync(patientId, token) : await PurgeAsync(patientId, token);
+                lock (gate)
+                {
+                    total = tally is null ? total : total.Add(tally);
+                    progress?.Invoke(++done, expired.Count);
+                }
+            });
         return total;
     }
 

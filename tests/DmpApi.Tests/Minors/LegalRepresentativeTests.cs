@@ -70,6 +70,22 @@ public sealed class LegalRepresentativeTests(TestStore store) : StoreFixture(sto
     }
 
     [Test]
+    public async Task Earlier_versions_of_a_deleted_document_invisible_to_representatives_stay_absent_for_them()
+    {
+        var (child, _, asMother, _) = await ChildWithMotherAsync();
+        var hidden = await CreateDocumentAsync(InvisibleToRepresentatives(child));
+        var deleted = await Fhir.DeleteAsync($"fhir/DocumentReference/{hidden.Id}");
+
+        var vread = await asMother.GetAsync($"fhir/DocumentReference/{hidden.Id}/_history/1");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(deleted.Status, Is.EqualTo(HttpStatusCode.NoContent), deleted.ToString());
+            Assert.That(vread.Status, Is.EqualTo(HttpStatusCode.NotFound), vread.ToString());
+        });
+    }
+
+    [Test]
     public async Task A_representative_acts_as_the_patient_masking_a_document_and_authorising_a_professional()
     {
         var (child, _, asMother, _) = await ChildWithMotherAsync();
