@@ -156,7 +156,7 @@ public sealed class AccessScope(
             "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))))),
             "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
             // A hidden entry is hidden in all its versions, as a masked document is.
-            _ when HealthProfile.Default.IsEntry(type) => new(Predicates.And(inRecord, CurrentVersionMatches(await HealthProfilePredicateAsync(patientId, ct)))),
+            _ when HealthProfile.Default.IsEntry(type) => new(Predicates.And(inRecord, CurrentVersionMatches(await HealthProfilePredicateAsync(patientId, type, ct)))),
             _ => new(inRecord),
         };
     }
@@ -305,10 +305,10 @@ public sealed class AccessScope(
     public async Task<DocumentFilter> DocumentFilterAsync(string patientId, CancellationToken ct) =>
         await DecideReadAsync(patientId, ct) is { } decision ? visibility.FilterFor(Requester, decision, Now) : DocumentFilter.Nothing;
 
-    /// <summary>The health profile entries of a record this requester sees (issue 15), as a SQL predicate; nothing when the record is denied.</summary>
-    public async Task<Expression<Func<ResourceRow, bool>>> HealthProfilePredicateAsync(string patientId, CancellationToken ct) =>
+    /// <summary>The health profile entries of one type in a record this requester sees (issue 15), as a SQL predicate; nothing when the record is denied.</summary>
+    public async Task<Expression<Func<ResourceRow, bool>>> HealthProfilePredicateAsync(string patientId, string type, CancellationToken ct) =>
         await DecideReadAsync(patientId, ct) is { } decision
-            ? Predicates.And(r => r.PatientId == patientId, HealthProfile.Default.Visible(Requester, decision))
+            ? Predicates.And(r => r.PatientId == patientId, HealthProfile.Default.Visible(Requester, decision, type))
             : _ => false;
 
     /// <summary>Whether one stored document version is visible; a hidden one answers exactly as an absent one (404).</summary>

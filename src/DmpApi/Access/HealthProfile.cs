@@ -41,11 +41,12 @@ public sealed class HealthProfile
         resource.Meta?.Security.Any(c => c.System == DmpCodes.Masked.System && c.Code == DmpCodes.Masked.Code) == true;
 
     /// <summary>
-    /// The rows of a record's entries a requester sees (DESIGN §2: a SQL predicate, before paging and counting), given the
-    /// allowed decision on the record: the patient all; a professional the types their profession reads, unless hidden
-    /// (the médecins traitants see hidden ones), and always what they recorded themselves (as CSP R1111-49 for documents).
+    /// The rows of a record's entries of one type a requester sees (DESIGN §2: a SQL predicate, before paging and
+    /// counting), given the allowed decision on the record: the patient all; a professional those of a type their
+    /// profession reads, unless hidden (the médecins traitants see hidden ones), and always what they recorded themselves
+    /// (as CSP R1111-49 for documents). The type is known when the query is built, so the table is read here, not in SQL.
     /// </summary>
-    public Expression<Func<ResourceRow, bool>> Visible(Requester requester, AccessDecision decision)
+    public Expression<Func<ResourceRow, bool>> Visible(Requester requester, AccessDecision decision, string type)
     {
         ArgumentNullException.ThrowIfNull(requester);
         ArgumentNullException.ThrowIfNull(decision);
@@ -64,10 +65,12 @@ public sealed class HealthProfile
             return _ => false;
         }
 
-        var readable = ReadableBy(requester.Profession);
-        return decision.IsTreatingDoctor
-            ? r => readable.Contains(r.ResourceType) || r.DepositorIdNatPs == recorder
-            : r => (readable.Contains(r.ResourceType) && !r.IsMasked) || r.DepositorIdNatPs == recorder;
+        if (!ReadableBy(requester.Profession).Contains(type))
+        {
+            return r => r.DepositorIdNatPs == recorder;
+        }
+
+        return decision.IsTreatingDoctor ? _ => true : r => !r.IsMasked || r.DepositorIdNatPs == recorder;
     }
 
     /// <summary>

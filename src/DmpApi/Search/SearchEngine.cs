@@ -23,14 +23,17 @@ public sealed class SearchEngine(DmpDbContext db)
         var records = await scope.SearchableRecordsAsync(await NamedPatientsAsync(request, ct), ct);
         // DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain.
         var visible = new List<Expression<Func<ResourceRow, bool>>>();
-        var entries = new List<Expression<Func<ResourceRow, bool>>>();
+        var entries = HealthProfile.Default.Entries.ToDictionary(e => e.Type, _ => new List<Expression<Func<ResourceRow, bool>>>());
         foreach (var patientId in records)
         {
             visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
-            entries.Add(await scope.HealthProfilePredicateAsync(patientId, ct));
+            foreach (var (type, predicates) in entries)
+            {
+                predicates.Add(await scope.HealthProfilePredicateAsync(patientId, type, ct));
+            }
         }
 
-        var reach = new Reach(records, Predicates.Or(visible), scope.ConsentPredicate(), Predicates.Or(entries));
+        var reach = new Reach(records, Predicates.Or(visible), scope.ConsentPredicate(), entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
         var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
@@ -79,7 +82,7 @@ public sealed class SearchEngine(DmpDbContext db)
 
     /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
     private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent,
-        Expression<Func<ResourceRow, bool>> VisibleEntry)
+        IReadOnlyDictionary<string, Expression<Func<ResourceRow, bool>>> VisibleEntries)
     {
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
@@ -89,7 +92,7 @@ public sealed class SearchEngine(DmpDbContext db)
             {
                 "DocumentReference" => rows.Where(VisibleDocument),
                 "Consent" => rows.Where(VisibleConsent),
-                _ when HealthProfile.Default.IsEntry(type) => rows.Where(VisibleEntry),
+                _ when VisibleEntries.TryGetValue(type, out var visibleEntry) => rows.Where(visibleEntry),
                 _ => rows,
             };
         }
