@@ -131,10 +131,7 @@ public sealed class AccessScope(
     public async Task<AccessPredicate> ReadPredicateAsync(string type, string id, CancellationToken ct)
     {
         Consulted = true;
-        var located = await db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
-            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
-            .Select(r => new { r.PatientId })
-            .FirstOrDefaultAsync(ct);
+        var located = await LocateQuery.For(db)(db, type, id, ct);
         if (located is null)
         {
             return AccessPredicate.Nothing;
@@ -379,6 +376,16 @@ public sealed class AccessScope(
         _records.Remove(patientId);
         _changedRecords.Add(patientId);
     }
+
+    /// <summary>Compiled once: every read by id locates its resource's record first.</summary>
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<Located?>>> LocateQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
+            .Select(r => new Located(r.PatientId))
+            .FirstOrDefault()));
+
+    /// <summary>A current resource's record (null: outside any record).</summary>
+    private sealed record Located(string? PatientId);
 
     /// <summary>Compiled once: every request that touches a record reads its stamp.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<RecordStamp>>> StampQuery =
