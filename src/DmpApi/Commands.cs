@@ -76,6 +76,7 @@ internal static class Commands
                 DevelopmentTokens.Patient(ins, Option("name"), Option("scope") ?? "patient/*.cruds"),
             "representative" when Option("ins") is { } child && Option("representative-id") is { } representativeId =>
                 DevelopmentTokens.Representative(child, representativeId, Option("name"), Option("scope") ?? "patient/*.cruds"),
+            "system" when Option("client-id") is { } clientId => DevelopmentTokens.System(clientId, Option("scope") ?? "system/*.cud"),
             _ => null,
         };
         if (claims is null)
@@ -85,6 +86,7 @@ internal static class Commands
                   token practitioner --idnps 810001234567 --profession 10 [--name "Dr A"] [--purpose TREAT|BTG|ETREAT] [--reason "why (required for BTG)"] [--regulation] [--scope "user/*.cruds"]
                   token patient --ins 255081416802538 [--name "Jeanne D"] [--scope "patient/*.cruds"]
                   token representative --ins <the minor's INS> --representative-id <the representative's INS-NIR> [--name "Marie D"] [--scope "patient/*.cruds"]
+                  token system --client-id assurance-maladie [--scope "system/*.cud"]
                 """);
             return 2;
         }

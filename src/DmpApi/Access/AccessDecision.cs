@@ -11,6 +11,9 @@ public enum AccessMode
     /// <summary>The author of an earlier document keeps feeding the record without a permit (CSP R1111-47); write only.</summary>
     Author,
 
+    /// <summary>A system feeding the record (the Assurance Maladie's care history, issue 15); write only.</summary>
+    System,
+
     /// <summary>One of the patient's médecins traitants (DMP-RULES §2 rule 4).</summary>
     TreatingDoctor,
 
@@ -30,6 +33,9 @@ public enum AccessMode
 /// <summary>Why access to a record was refused (DMP-RULES §2 rules 1–4); <see cref="AccessDenial.Code"/> is the stable form.</summary>
 public enum AccessDenialReason
 {
+    /// <summary>Issue 15: a system requester writes and never reads.</summary>
+    SystemReadsNothing,
+
     /// <summary>Rule 1: Patient.active = false; only the patient reads and reopens it (CSP L1111-18).</summary>
     RecordClosed,
 
@@ -105,6 +111,7 @@ public sealed record AccessDenial(AccessDenialReason Reason, string Message)
         AccessDenialReason.NotRepresentative => "not-representative",
         AccessDenialReason.HolderOfAge => "holder-of-age",
         AccessDenialReason.MinorRecordSecret => "minor-record-secret",
+        AccessDenialReason.SystemReadsNothing => "system-reads-nothing",
         _ => throw new ArgumentOutOfRangeException(nameof(Reason), Reason, null),
     };
 }

@@ -30,6 +30,8 @@ public static class ResourceWriteRules
         ("closure extensions", p => p.Extension.Where(RecordClosure.IsClosure), Owner.Holder),
         // Issue 14: a minor's access mode (secret or normal) is the professionals' decision, never the representatives'.
         ("minor access mode", p => p.Extension.Where(MinorRecord.IsAccessMode), Owner.Professional),
+        // Issue 15: the relatives to call in an emergency are the patient's to name; professionals read them (normal or emergency access).
+        ("contact", p => p.Contact, Owner.Holder),
     ];
 
     /// <summary>A change of the Patient (the record itself); the patient changes anything, including generalPractitioner.</summary>
@@ -163,6 +165,9 @@ public static class ResourceWriteRules
         requester.ActsForHolder || stored is null
             ? null
             : "A legal representative, once recorded, is changed or ended by the holder or the representatives, not by a professional.";
+    /// <summary>The requester as the store records a writer: a professional by idNatPs, a system by its client id, the patient as neither.</summary>
+    public static DmpApi.Storage.Writer WriterOf(Requester requester) =>
+        new(requester.IdNatPs, requester.Name, requester.Kind == RequesterKind.System ? requester.Subject : null);
 
     private static IEnumerable<Base> Present(Base? element) => element is null ? [] : [element];
 
