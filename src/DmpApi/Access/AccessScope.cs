@@ -23,7 +23,7 @@ public sealed class AccessScope(
 
     public Requester Requester { get; } = requester;
 
-    public Writer Writer { get; } = new(requester.IdNatPs, requester.Name);
+    public Writer Writer { get; } = ResourceWriteRules.WriterOf(requester);
 
     public DateTimeOffset Now { get; } = now;
 
@@ -46,6 +46,13 @@ public sealed class AccessScope(
         if (intent.ResourceType == "Patient" && intent.Proposed is null)
         {
             throw PatientNotDeleted();
+        }
+
+        // Issue 15: a system (the Assurance Maladie feed) deposits documents and health profile entries, and nothing else.
+        if (Requester.Kind == RequesterKind.System && intent.ResourceType != "DocumentReference" && !HealthProfile.Default.IsEntry(intent.ResourceType))
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                $"A system feeds records with documents and health profile entries; it does not write {intent.ResourceType}.");
         }
 
         if (intent.Proposed is Consent consent && ResourceWriteRules.ConsentShapeProblem(consent) is { } problem)
@@ -74,7 +81,7 @@ public sealed class AccessScope(
         var stored = intent.Stored;
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
         var reopens = Requester.Kind == RequesterKind.Patient && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
-        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance;
+        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance || HealthProfile.Default.IsEntry(intent.ResourceType);
         await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
 
         var refusal = intent.ResourceType switch
@@ -82,6 +89,8 @@ public sealed class AccessScope(
             "Consent" => ResourceWriteRules.Consent(Requester, stored as Consent, intent.Proposed as Consent),
             "Patient" when stored is Patient before && intent.Proposed is Patient after => ResourceWriteRules.Patient(Requester, before, after),
             "AllergyIntolerance" when intent.Current is { } row => ResourceWriteRules.Allergy(Requester, row.DepositorIdNatPs),
+            var type when HealthProfile.Default.IsEntry(type) =>
+                HealthProfile.Default.Write(Requester, type, Writer.Depositor, intent.Current?.DepositorIdNatPs, stored, intent.Proposed),
             _ => null,
         };
         if (refusal is not null)
@@ -143,6 +152,8 @@ public sealed class AccessScope(
         {
             "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))))),
             "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
+            // A hidden entry is hidden in all its versions, as a masked document is.
+            _ when HealthProfile.Default.IsEntry(type) => new(Predicates.And(inRecord, CurrentVersionMatches(await HealthProfilePredicateAsync(patientId, type, ct)))),
             _ => new(inRecord),
         };
     }
@@ -186,6 +197,9 @@ public sealed class AccessScope(
                 break;
             case Consent consent:
                 row.ConsentAudience = ResourceWriteRules.ConsentAudience(consent);
+                break;
+            case var entry when HealthProfile.Default.IsEntry(entry.TypeName):
+                row.IsMasked = HealthProfile.IsHidden(entry);
                 break;
         }
     }
@@ -254,6 +268,11 @@ public sealed class AccessScope(
     public async Task<IReadOnlyList<string>> SearchableRecordsAsync(IReadOnlyCollection<string> namedPatientIds, CancellationToken ct)
     {
         Consulted = true;
+        if (Requester.Kind == RequesterKind.System)
+        {
+            throw SystemReadsNothing();
+        }
+
         var ownIns = Requester.Ins is { } ins ? DmpApi.Patients.Ins.Normalize(ins) : string.Empty;
         var candidates = Requester.Kind == RequesterKind.Patient
             ? await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ownIns).Select(p => p.PatientId).Distinct().ToListAsync(ct)
@@ -282,6 +301,12 @@ public sealed class AccessScope(
     /// <summary>Which documents of a record this requester sees (DMP-RULES §2 rules 5–8); nothing when the record is denied or absent.</summary>
     public async Task<DocumentFilter> DocumentFilterAsync(string patientId, CancellationToken ct) =>
         await DecideReadAsync(patientId, ct) is { } decision ? visibility.FilterFor(Requester, decision, Now) : DocumentFilter.Nothing;
+
+    /// <summary>The health profile entries of one type in a record this requester sees (issue 15), as a SQL predicate; nothing when the record is denied.</summary>
+    public async Task<Expression<Func<ResourceRow, bool>>> HealthProfilePredicateAsync(string patientId, string type, CancellationToken ct) =>
+        await DecideReadAsync(patientId, ct) is { } decision
+            ? Predicates.And(r => r.PatientId == patientId, HealthProfile.Default.Visible(Requester, decision, type))
+            : _ => false;
 
     /// <summary>Whether one stored document version is visible; a hidden one answers exactly as an absent one (404).</summary>
     public async Task<bool> CanSeeDocumentAsync(ResourceRow row, Hl7.Fhir.Model.DocumentReference? document, CancellationToken ct)
@@ -404,6 +429,9 @@ public sealed class AccessScope(
 
         return record;
     }
+
+    private static FhirException SystemReadsNothing() =>
+        new(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, RecordAccessRules.SystemReadsNothingMessage);
 
     private static FhirException Denied(AccessDecision decision) =>
         new(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, decision.Denial!.Message);

@@ -24,6 +24,10 @@ public static class FhirResources
         FhirResource.Of<DocumentReferenceRules>("DocumentReference", documents => documents.MapDocumentPatchEndpoints()),
         FhirResource.Of<AllergyIntoleranceRules>("AllergyIntolerance"),
         FhirResource.Of<ConsentRules>("Consent"),
+        FhirResource.Of<ConditionRules>("Condition"),
+        FhirResource.Of<MedicationStatementRules>("MedicationStatement"),
+        FhirResource.Of<ImmunizationRules>("Immunization"),
+        FhirResource.Of<ObservationRules>("Observation"),
     ];
 
     public static readonly IReadOnlyList<string> Types = [.. All.Select(r => r.Type)];
