@@ -22,8 +22,6 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
     public string? Location { get; init; }
     /// <summary>Sets ETag and Last-Modified from the body's meta (or from this resource when the body is an OperationOutcome).</summary>
     public Resource? VersionSource { get; init; }
-    /// <summary>The body's FHIR JSON as the store wrote it: sent as is when JSON is asked for, instead of serialising again.</summary>
-    public byte[]? StoredJson { get; init; }
     /// <summary>
     /// The resources of the body's first entries (a Bundle left without them): their stored JSON goes into a JSON answer
     /// as is (<see cref="StoredEntries"/>); they are parsed only for an XML one.
@@ -71,7 +69,7 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
         var format = FhirWire.ResponseFormat(httpContext.Request);
         response.ContentType = FhirWire.MediaType(format) + "; charset=utf-8";
-        var bytes = format == FhirFormat.Json && StoredJson is not null ? StoredJson : Serialize(format);
+        var bytes = Serialize(format);
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
     }
