@@ -74,7 +74,7 @@ public sealed class AccessScope(
         var stored = intent.Stored;
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
         var reopens = Requester.Kind == RequesterKind.Patient && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
-        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance;
+        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance or List;
         await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
 
         var refusal = intent.ResourceType switch
@@ -82,6 +82,7 @@ public sealed class AccessScope(
             "Consent" => ResourceWriteRules.Consent(Requester, stored as Consent, intent.Proposed as Consent),
             "Patient" when stored is Patient before && intent.Proposed is Patient after => ResourceWriteRules.Patient(Requester, before, after),
             "AllergyIntolerance" when intent.Current is { } row => ResourceWriteRules.Allergy(Requester, row.DepositorIdNatPs),
+            "List" when intent.Current is { } row => ResourceWriteRules.List(Requester, row.DepositorIdNatPs),
             _ => null,
         };
         if (refusal is not null)
@@ -146,6 +147,8 @@ public sealed class AccessScope(
         {
             "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))))),
             "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
+            // A List is read as the documents it names: hidden when it names one the requester may not see (docs/ACCESS-RULES.md).
+            "List" => new(Predicates.And(inRecord, CurrentVersionMatches(ListPredicates.NamesNoHiddenDocument(db, DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct)))))),
             _ => new(inRecord),
         };
     }

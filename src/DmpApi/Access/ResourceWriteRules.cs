@@ -151,6 +151,12 @@ public static class ResourceWriteRules
             ? null
             : "Only the professional who recorded this allergy, or the patient, may change or delete it; record a new AllergyIntolerance instead.";
 
+    /// <summary>IHE MHD Lists: the professional who submitted a List (or the patient, for a List of their record) changes or deletes it.</summary>
+    public static string? List(Requester requester, string? submitterIdNatPs) =>
+        requester.Kind == RequesterKind.Patient || (submitterIdNatPs is not null && submitterIdNatPs == requester.IdNatPs)
+            ? null
+            : "Only the professional who submitted this List, or the patient, may change or delete it.";
+
     private static IEnumerable<Base> Present(Base? element) => element is null ? [] : [element];
 
     private static bool Same(IEnumerable<Base> before, IEnumerable<Base> after)

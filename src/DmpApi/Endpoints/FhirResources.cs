@@ -24,6 +24,7 @@ public static class FhirResources
         FhirResource.Of<DocumentReferenceRules>("DocumentReference", documents => documents.MapDocumentPatchEndpoints()),
         FhirResource.Of<AllergyIntoleranceRules>("AllergyIntolerance"),
         FhirResource.Of<ConsentRules>("Consent"),
+        FhirResource.Of<ListRules>("List"),
     ];
 
     public static readonly IReadOnlyList<string> Types = [.. All.Select(r => r.Type)];

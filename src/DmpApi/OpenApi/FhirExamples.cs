@@ -41,6 +41,7 @@ internal static class FhirExamples
         "DocumentReference" => Document(),
         "AllergyIntolerance" => Allergy(),
         "Consent" => PermitConsent(),
+        "List" => SubmissionSet(),
         "Bundle" => SearchSet(),
         "OperationOutcome" => Outcome(),
         "Binary" => DocumentContent(),
@@ -76,6 +77,26 @@ internal static class FhirExamples
     };
 
     /// <summary>A consultation report (LOINC 11488-4, TRE_A03 class 10) deposited with its PDF inline (PDSm / IHE MHD ITI-65).</summary>
+    /// <summary>The SubmissionSet of a deposit (IHE MHD, PDSm_SubmissionSetComprehensive; after the ANS example List_lotDeSoumission.fsh).</summary>
+    private static List SubmissionSet() => new()
+    {
+        Id = "5f0e1c2d3b4a49688776a5b4c3d2e1f0",
+        Status = List.ListStatus.Current,
+        Mode = ListMode.Working,
+        Title = "Dossier de suivi post-opératoire",
+        Code = Concept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset", "Submission Set"),
+        Subject = new ResourceReference($"Patient/{PatientId}") { Identifier = new Identifier(Ins.NirSystem, InsNir) },
+        Date = "2026-11-20T11:30:00+01:00",
+        Source = new ResourceReference { Identifier = new Identifier(IdNatPsSystem, IdNatPs), Display = "Dr Jean DURAND" },
+        Identifier = [new Identifier("urn:ietf:rfc:3986", "urn:uuid:11111111-aaaa-bbbb-cccc-222222222222") { Use = Identifier.IdentifierUse.Usual }],
+        Extension =
+        [
+            new Extension("https://profiles.ihe.net/ITI/MHD/StructureDefinition/ihe-designationType",
+                Concept("https://mos.esante.gouv.fr/NOS/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite", "SA05", "Centre de santé")),
+        ],
+        Entry = [new List.EntryComponent { Item = new ResourceReference($"DocumentReference/{DocumentId}") }],
+    };
+
     private static DocumentReference Document()
     {
         var document = DocumentShell();

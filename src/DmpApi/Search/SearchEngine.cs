@@ -28,7 +28,8 @@ public sealed class SearchEngine(DmpDbContext db)
             visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
         }
 
-        var reach = new Reach(records, Predicates.Or(visible), scope.ConsentPredicate());
+        var visibleDocument = Predicates.Or(visible);
+        var reach = new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument));
         var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
@@ -76,7 +77,8 @@ public sealed class SearchEngine(DmpDbContext db)
     }
 
     /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
-    private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent)
+    private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent,
+        Expression<Func<ResourceRow, bool>> VisibleList)
     {
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
@@ -86,6 +88,7 @@ public sealed class SearchEngine(DmpDbContext db)
             {
                 "DocumentReference" => rows.Where(VisibleDocument),
                 "Consent" => rows.Where(VisibleConsent),
+                "List" => rows.Where(VisibleList),
                 _ => rows,
             };
         }

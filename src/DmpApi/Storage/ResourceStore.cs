@@ -109,15 +109,22 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         (await CreateAllAsync(scope, [resource], baseUrl, ct))[0];
 
     /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
-    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
+    /// <param name="link">Called once every resource has its id, before any is written: a transaction Bundle's references between its entries become these ids.</param>
+    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct,
+        Action? link = null)
     {
         var created = new List<StoredResource>(resources.Count);
+        foreach (var resource in resources)
+        {
+            resource.Id = Guid.NewGuid().ToString("N");
+        }
+
+        link?.Invoke();
         using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         foreach (var resource in resources)
         {
-            var id = Guid.NewGuid().ToString("N");
-            resource.Id = id;
+            var id = resource.Id!;
             created.Add(await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct));
             if (resource is Patient && scope.OpeningPermit(id, Now()) is { } permit)
             {
@@ -263,9 +270,9 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             row.DepositorIdNatPs = previous is null ? scope.Writer.IdNatPs : previous.DepositorIdNatPs;
             row.DepositedAt = previous is null ? now : previous.DepositedAt;
         }
-        else if (resource is AllergyIntolerance)
+        else if (resource is AllergyIntolerance or List)
         {
-            // Its recorder, from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
+            // Its recorder (a List's submitter), from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
             row.DepositorIdNatPs = previous is null ? scope.Writer.IdNatPs : previous.DepositorIdNatPs;
         }
 

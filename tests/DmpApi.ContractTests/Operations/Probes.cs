@@ -169,7 +169,7 @@ internal static class Probes
                 }
                 else
                 {
-                    body[type == "DocumentReference" ? "subject" : "patient"] = new JsonObject
+                    body[type is "DocumentReference" or "List" ? "subject" : "patient"] = new JsonObject
                     {
                         ["identifier"] = new JsonObject { ["system"] = InsNir.System, ["value"] = InsNir.Random() }, // no such record
                     };

@@ -77,6 +77,16 @@ internal static class Records
                 ["date"] = "2026-11-20T10:00:00+01:00",
                 ["content"] = new JsonArray(new JsonObject { ["attachment"] = new JsonObject { ["contentType"] = contentType, ["data"] = Pdf } }),
             },
+            // An IHE MHD Folder of the record (PDSm_FolderComprehensive), filing nothing yet.
+            "List" => new JsonObject
+            {
+                ["resourceType"] = type,
+                ["status"] = "current",
+                ["mode"] = "working",
+                ["code"] = Concept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "folder"),
+                ["subject"] = record,
+                ["date"] = "2026-11-20T10:00:00+01:00",
+            },
             "AllergyIntolerance" => new JsonObject
             {
                 ["resourceType"] = type,

@@ -134,7 +134,7 @@ public sealed class AccessScopeCoverageTests
         Assert.That(_witness.UndecidedWrites, Has.Count.EqualTo(1));
     }
 
-    private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, string BinaryId, string AuditId, string CommunicationId);
+    private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, List Folder, string BinaryId, string AuditId, string CommunicationId);
 
     private async Task<Record> RecordAsync()
     {
@@ -144,11 +144,12 @@ public sealed class AccessScopeCoverageTests
         var document = await _fhir.CreatedAsync(DocumentBuilder.For(patient).Build());
         var allergy = await _fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
         var consent = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting("810009999999").Build());
+        var folder = await _fhir.CreatedAsync(FolderBuilder.For(patient, document.Id!));
         await _fhir.As(Tokens.Professional("810009999999")).GetAsync($"fhir/Patient/{patient.Id}"); // a first access: a notification
         var audit = (await asPatient.SearchBundleAsync("AuditEvent", $"patient={patient.Id}&_count=1")).Entry.Single().Resource!.Id!;
         var communication = (await asPatient.SearchBundleAsync("Communication", $"patient={patient.Id}&_count=1")).Entry.Single().Resource!.Id!;
         var binary = document.Content.Single().Attachment.Url!.Split('/').Last();
-        return new Record(patient, builder.Ins!, document, allergy, consent, binary, audit, communication);
+        return new Record(patient, builder.Ins!, document, allergy, consent, folder, binary, audit, communication);
     }
 
     /// <summary>One real call of the endpoint, with the token, route values, query and body it needs.</summary>
@@ -168,6 +169,7 @@ public sealed class AccessScopeCoverageTests
             "DocumentReference" => (r.Document.Id!, r.Document),
             "AllergyIntolerance" => (r.Allergy.Id!, r.Allergy),
             "Consent" => (r.Consent.Id!, r.Consent),
+            "List" => (r.Folder.Id!, r.Folder),
             "Binary" => (r.BinaryId, null!),
             "AuditEvent" => (r.AuditId, null!),
             "Communication" => (r.CommunicationId, null!),
@@ -195,6 +197,7 @@ public sealed class AccessScopeCoverageTests
         "DocumentReference" => DocumentBuilder.For(r.Patient).Build(),
         "AllergyIntolerance" => AllergyBuilder.For(r.Patient).Build(),
         "Consent" => ConsentBuilder.For(r.Patient).Permitting("810008888888").Build(),
+        "List" => FolderBuilder.For(r.Patient, r.Document.Id!),
         _ => throw new AssertionException($"POST /fhir/{type}: teach this test what to create."),
     };
 
