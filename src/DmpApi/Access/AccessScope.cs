@@ -153,6 +153,21 @@ public sealed class AccessScope(
         };
     }
 
+    /// <summary>
+    /// The current resources of a type with this business identifier (`system|value`, or a value in any system), across
+    /// records: located to decide on each (a conditional interaction, PDSm conditional PATCH); the caller reads each through
+    /// <see cref="ReadPredicateAsync"/>, so a hidden one stays absent.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LocateByIdentifierAsync(string type, string identifier, CancellationToken ct)
+    {
+        Consulted = true;
+        var bar = identifier.IndexOf('|', StringComparison.Ordinal);
+        var (system, value) = bar < 0 ? (null, identifier) : (identifier[..bar], identifier[(bar + 1)..]);
+        return await db.TokenIndex.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
+            .Where(t => t.ResourceType == type && t.ParamName == "identifier" && t.Code == value && (system == null || t.System == system))
+            .Select(t => t.Resource!.LogicalId).Distinct().Take(10).ToListAsync(ct);
+    }
+
     /// <summary>The Binary's document, located to decide on it (a Binary is read as its document is: DESIGN §4).</summary>
     public Task<string?> DocumentOfBinaryAsync(string binaryId, CancellationToken ct)
     {

@@ -42,6 +42,7 @@ internal static class FhirExamples
         "AllergyIntolerance" => Allergy(),
         "Consent" => PermitConsent(),
         "List" => SubmissionSet(),
+        "Parameters" => MaskingPatch(),
         "Bundle" => SearchSet(),
         "OperationOutcome" => Outcome(),
         "Binary" => DocumentContent(),
@@ -77,6 +78,24 @@ internal static class FhirExamples
     };
 
     /// <summary>A consultation report (LOINC 11488-4, TRE_A03 class 10) deposited with its PDF inline (PDSm / IHE MHD ITI-65).</summary>
+    /// <summary>A FHIRPath Patch (FHIR R4 §3.1.0.6, the PDSm update format): the patient masks a document (MASQUE_PS).</summary>
+    private static Parameters MaskingPatch()
+    {
+        var patch = new Parameters();
+        patch.Parameter.Add(new Parameters.ParameterComponent
+        {
+            Name = "operation",
+            Part =
+            [
+                new() { Name = "type", Value = new Code("add") },
+                new() { Name = "path", Value = new FhirString("DocumentReference") },
+                new() { Name = "name", Value = new FhirString("securityLabel") },
+                new() { Name = "value", Value = Concept(DmpApi.Access.DmpCodes.TreA07System, "MASQUE_PS", "Non visible par les professionnels de santé") },
+            ],
+        });
+        return patch;
+    }
+
     /// <summary>The SubmissionSet of a deposit (IHE MHD, PDSm_SubmissionSetComprehensive; after the ANS example List_lotDeSoumission.fsh).</summary>
     private static List SubmissionSet() => new()
     {

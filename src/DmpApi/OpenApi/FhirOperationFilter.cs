@@ -131,21 +131,48 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 WriteErrors(responses);
                 break;
             case FhirRouteKind.Patch:
-                operation.Description = $"Applies a JSON Patch (RFC 6902) to a {type}: only status, securityLabel and the archive flag "
-                    + "may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.";
+            {
+                // PDSm st_maj.md: the conditional form names the document by its business identifier.
+                var conditional = context.ApiDescription.RelativePath?.Contains("{id}", StringComparison.Ordinal) != true;
+                operation.Description = (conditional
+                        ? $"PDSm conditional PATCH: patches the {type} whose business identifier is ?identifier=system|value (none visible 404, several 412). "
+                        : string.Empty)
+                    + $"Applies a FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6: the format PDSm requires) or a JSON Patch (RFC 6902) to a {type}: "
+                    + "only status, securityLabel and the archive flag may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.";
                 anchor = "patch";
-                operation.RequestBody = JsonPatchBody();
+                operation.RequestBody = PatchBody(document);
+                if (conditional)
+                {
+                    parameters.Add(new OpenApiParameter
+                    {
+                        Name = "identifier", In = ParameterLocation.Query, Required = true,
+                        Description = "The document's business identifier (masterIdentifier or identifier), system|value",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    });
+                }
+
                 parameters.Add(FhirParameters.IfMatch());
                 parameters.Add(FhirParameters.Prefer(FhirParameters.PreferReturn));
                 responses.Fhir("200", "Patched: the new version (per Prefer)", type, FhirParameters.WriteHeaders());
-                responses.Outcome("400", "Not a JSON Patch document, or an unknown operation");
-                responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
-                responses.Outcome("410", "The resource was deleted");
-                responses.Outcome("412", "If-Match does not name the current version, or the resource changed while being patched");
+                responses.Outcome("400", conditional ? "No identifier, or not a patch document" : "Not a patch document, or an unknown operation");
+                responses.Outcome("404", conditional
+                    ? "No document the requester may see has this identifier"
+                    : "No such resource (a resource hidden from this requester answers the same)");
+                responses.Outcome("405", "The patch changes more than status, securityLabel and the archive flag (PDSm: publish a replacement instead)");
+                if (!conditional)
+                {
+                    responses.Outcome("410", "The resource was deleted");
+                }
+
+                responses.Outcome("412", conditional
+                    ? "Several documents have this identifier, or If-Match does not name the current version"
+                    : "If-Match does not name the current version, or the resource changed while being patched");
                 responses.Outcome("413", "The body is larger than the configured limit");
-                responses.Outcome("415", "Content-Type is not application/json-patch+json");
-                responses.Outcome("422", "The patch fails (e.g. a test operation) or changes more than status, securityLabel and the archive flag");
+                responses.Outcome("415", "Content-Type is neither application/fhir+json, application/fhir+xml (FHIRPath Patch) nor application/json-patch+json");
+                responses.Outcome("422", "The patch cannot be applied (e.g. a failed test, a path that designates nothing) or yields an invalid resource");
                 break;
+            }
+
             case FhirRouteKind.Transaction:
                 operation.Description = "IHE MHD ITI-65 Provide Document Bundle: a transaction Bundle of POST entries — DocumentReferences, "
                     + "the Binaries their attachment.url points to (by fullUrl), and the SubmissionSet List — stored in one transaction or not "
@@ -358,12 +385,12 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
         },
     };
 
-    /// <summary>A JSON Patch document, with the patient's masking as its example.</summary>
-    private static OpenApiRequestBody JsonPatchBody() => new()
+    /// <summary>A FHIRPath Patch (Parameters, in FHIR JSON or XML) or a JSON Patch document (RFC 6902).</summary>
+    private static OpenApiRequestBody PatchBody(OpenApiDocument document) => new()
     {
         Required = true,
-        Description = "A JSON Patch document (RFC 6902)",
-        Content = new Dictionary<string, OpenApiMediaType>
+        Description = "A FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6) or a JSON Patch document (RFC 6902)",
+        Content = new Dictionary<string, OpenApiMediaType>(FhirSchemas.Content("Parameters", document))
         {
             [Documents.DocumentPatchEndpoints.JsonPatchMediaType] = new()
             {

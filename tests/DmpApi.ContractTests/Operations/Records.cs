@@ -70,6 +70,8 @@ internal static class Records
             "DocumentReference" => new JsonObject
             {
                 ["resourceType"] = type,
+                // The business identifier PDSm's conditional PATCH names the document by.
+                ["masterIdentifier"] = new JsonObject { ["system"] = "urn:ietf:rfc:3986", ["value"] = $"urn:uuid:{Guid.NewGuid()}" },
                 ["status"] = "current",
                 ["type"] = Concept("http://loinc.org", "11488-4"),
                 ["category"] = new JsonArray(Concept("https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument", "10")),
