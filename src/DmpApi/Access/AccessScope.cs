@@ -145,7 +145,9 @@ public sealed class AccessScope(
         Expression<Func<ResourceRow, bool>> inRecord = r => r.PatientId == patientId;
         return type switch
         {
-            "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))))),
+            // PDSm logical deletion: no version of a deleted document is readable, by anyone (404, not 410).
+            "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(
+                Predicates.And(r => !r.IsDeleted, DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))), deletionReadable: false))),
             "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
             // A List is read as the documents it names: hidden when it names one the requester may not see (docs/ACCESS-RULES.md).
             "List" => new(Predicates.And(inRecord, CurrentVersionMatches(ListPredicates.NamesNoHiddenDocument(db, DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct)))))),
@@ -179,7 +181,7 @@ public sealed class AccessScope(
     /// r ⇒ the current row of r's logical resource meets the predicate: visibility decided on the current state applies to
     /// every version (issue 11, finding 7). A deleted document is judged on its deletion row, which keeps its labels.
     /// </summary>
-    private Expression<Func<ResourceRow, bool>> CurrentVersionMatches(Expression<Func<ResourceRow, bool>> deciding)
+    private Expression<Func<ResourceRow, bool>> CurrentVersionMatches(Expression<Func<ResourceRow, bool>> deciding, bool deletionReadable = true)
     {
         var r = Expression.Parameter(typeof(ResourceRow), "r");
         Expression<Func<ResourceRow, bool>> current = x => x.IsCurrent;
@@ -192,7 +194,9 @@ public sealed class AccessScope(
         var rows = Expression.Property(Expression.Constant(db), nameof(DmpDbContext.Resources));
         var any = Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(ResourceRow)], rows, Expression.Quote(inner));
         // The deletion itself carries no content: it answers as deleted (410) to whoever may read the record.
-        return Expression.Lambda<Func<ResourceRow, bool>>(Expression.OrElse(Expression.Property(r, nameof(ResourceRow.IsDeleted)), any), r);
+        return deletionReadable
+            ? Expression.Lambda<Func<ResourceRow, bool>>(Expression.OrElse(Expression.Property(r, nameof(ResourceRow.IsDeleted)), any), r)
+            : Expression.Lambda<Func<ResourceRow, bool>>(any, r);
     }
 
     /// <inheritdoc/>

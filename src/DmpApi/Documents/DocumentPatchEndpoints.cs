@@ -81,7 +81,26 @@ public static class DocumentPatchEndpoints
             throw FhirException.Unprocessable("A patch cannot change the resource's type or id.", OperationOutcome.IssueType.Invariant);
         }
 
-        if (!DocumentWriteRules.ChangesOnlyChangeableElements((DocumentReference)current.Resource!, changed))
+        var before = (DocumentReference)current.Resource!;
+        if (DocumentDeletion.MarksDeleted(changed))
+        {
+            // PDSm st_maj.md: a logical deletion by patch sets status superseded and isDeleted true, and changes nothing else.
+            if (!DocumentWriteRules.ChangesOnlyChangeableElements(before, DocumentDeletion.Unmarked(changed)))
+            {
+                throw new FhirException(HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported, DocumentWriteRules.OnlyChangeableElements);
+            }
+
+            if (changed.Status != DocumentReferenceStatus.Superseded)
+            {
+                throw FhirException.Unprocessable("A logical deletion (PDSm_IsDeleted true) sets DocumentReference.status to superseded too (PDSm).",
+                    OperationOutcome.IssueType.BusinessRule);
+            }
+
+            await store.DeleteAsync(scope, "DocumentReference", id, ct);
+            return new FhirResult(HttpStatusCode.OK, DocumentDeletion.Tombstone(before));
+        }
+
+        if (!DocumentWriteRules.ChangesOnlyChangeableElements(before, changed))
         {
             // PDSm st_maj.md, flux 04: a patch of any other element answers 405 Method Not Allowed.
             throw new FhirException(HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported, DocumentWriteRules.OnlyChangeableElements);

@@ -96,8 +96,8 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "read";
                 responses.Fhir("200", $"The {type}", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
-                // A Patient is never deleted (DMP-RULES §3: closed instead).
-                if (!route.IsAppendOnly && type != "Patient")
+                // A Patient is never deleted (DMP-RULES §3: closed instead); a deleted document is absent (PDSm logical deletion: 404).
+                if (!route.IsAppendOnly && type is not ("Patient" or "DocumentReference"))
                 {
                     responses.Outcome("410", "The resource was deleted");
                 }
@@ -107,7 +107,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "vread";
                 responses.Fhir("200", $"The {type} version", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource or version (a resource hidden from this requester answers the same)");
-                if (type != "Patient")
+                if (type is not ("Patient" or "DocumentReference"))
                 {
                     responses.Outcome("410", "This version is the deletion");
                 }
@@ -159,11 +159,6 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                     ? "No document the requester may see has this identifier"
                     : "No such resource (a resource hidden from this requester answers the same)");
                 responses.Outcome("405", "The patch changes more than status, securityLabel and the archive flag (PDSm: publish a replacement instead)");
-                if (!conditional)
-                {
-                    responses.Outcome("410", "The resource was deleted");
-                }
-
                 responses.Outcome("412", conditional
                     ? "Several documents have this identifier, or If-Match does not name the current version"
                     : "If-Match does not name the current version, or the resource changed while being patched");
@@ -191,7 +186,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("405", "A record is never deleted: close the record instead");
                 break;
             case FhirRouteKind.Delete:
-                operation.Description = "Logical delete: history and traces stay; later reads answer 410 Gone.";
+                operation.Description = type == "DocumentReference"
+                    ? "PDSm logical deletion: the document is kept with status superseded and PDSm_IsDeleted true, and so are the documents it "
+                        + "replaced; none of their versions is readable any more (404 to everyone); traces stay."
+                    : "Logical delete: history and traces stay; later reads answer 410 Gone.";
                 anchor = "delete";
                 responses.Empty("204", "Deleted");
                 responses.Outcome("404", "No such resource");
@@ -203,7 +201,6 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "read";
                 responses.Binary("200", "The content: raw bytes (Content-Type of the document), or a FHIR Binary on request");
                 responses.Outcome("404", "No such content (content hidden from this requester answers the same)");
-                responses.Outcome("410", "The document was deleted");
                 break;
             default:
                 // An interaction this filter does not know yet keeps what the endpoint declared, plus the common errors below.

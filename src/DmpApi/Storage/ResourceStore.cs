@@ -66,6 +66,17 @@ public interface IResourceRules
 }
 
 /// <summary>
+/// A type whose deletion is logical in its own terms (PDSm: a document is marked deleted, and so are the documents it
+/// replaced): what the deletion row keeps of the resource, and which other current rows are deleted with it.
+/// </summary>
+public interface IDeletionRules
+{
+    Resource Tombstone(Resource current);
+
+    Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct);
+}
+
+/// <summary>
 /// Versioned FHIR resource storage (DESIGN §5): each write is one transaction holding the new version, its index
 /// rows, the superseded flag on the previous version and any binaries; reads require an <see cref="AccessScope"/>.
 /// </summary>
@@ -187,14 +198,26 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             scope.Invalidate(changed);
         }
 
-        await SupersedeAsync(current, ct);
-        db.Resources.Add(new ResourceRow
+        var deletion = _rules.GetValueOrDefault(type) as IDeletionRules;
+        var deleted = new List<ResourceRow> { current };
+        if (deletion is not null)
         {
-            ResourceType = type, LogicalId = id, VersionId = current.VersionId + 1, IsCurrent = true, IsDeleted = true,
-            LastUpdated = Now(), PatientId = current.PatientId, Data = [],
-            DepositorIdNatPs = current.DepositorIdNatPs, DepositedAt = current.DepositedAt, IsMasked = current.IsMasked, IsInvisibleToPatient = current.IsInvisibleToPatient,
-            ConsentAudience = current.ConsentAudience,
-        });
+            deleted.AddRange(await deletion.DeletedWithAsync(ToStored(current).Resource!, current.PatientId, db, ct));
+        }
+
+        foreach (var row in deleted.DistinctBy(r => r.Id))
+        {
+            await SupersedeAsync(row, ct);
+            db.Resources.Add(new ResourceRow
+            {
+                ResourceType = row.ResourceType, LogicalId = row.LogicalId, VersionId = row.VersionId + 1, IsCurrent = true, IsDeleted = true,
+                LastUpdated = Now(), PatientId = row.PatientId,
+                // Kept for the history the server holds (PDSm: the deletion is logical), never served.
+                Data = deletion is null ? [] : ResourceCompression.Compress(FhirWire.SerializeJson(deletion.Tombstone(ToStored(row).Resource!))),
+                DepositorIdNatPs = row.DepositorIdNatPs, DepositedAt = row.DepositedAt, IsMasked = row.IsMasked, IsInvisibleToPatient = row.IsInvisibleToPatient,
+                ConsentAudience = row.ConsentAudience,
+            });
+        }
 
         await SaveAsync(type, id, current.VersionId, ct);
         await transaction.CommitAsync(ct);
