@@ -460,3 +460,24 @@ public static class FolderBuilder
         Entry = [.. documentIds.Select(id => new List.EntryComponent { Item = new ResourceReference($"DocumentReference/{id}") })],
     };
 }
+
+/// <summary>FHIRPath Patch operations the SDK's PatchParameterExtensions do not build: a complex value given by parts.</summary>
+public static class FhirPathPatches
+{
+    /// <summary>PDSm st_maj.md: an extension not yet present is added to DocumentReference, its url and value as parts.</summary>
+    public static Parameters AddBooleanExtension(this Parameters patch, string url, bool value)
+    {
+        patch.Parameter.Add(new Parameters.ParameterComponent
+        {
+            Name = "operation",
+            Part =
+            [
+                new() { Name = "type", Value = new Code("add") },
+                new() { Name = "path", Value = new FhirString("DocumentReference") },
+                new() { Name = "name", Value = new FhirString("extension") },
+                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(url) }, new() { Name = "valueBoolean", Value = new FhirBoolean(value) }] },
+            ],
+        });
+        return patch;
+    }
+}

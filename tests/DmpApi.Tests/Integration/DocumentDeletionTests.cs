@@ -66,26 +66,8 @@ public sealed class DocumentDeletionTests(TestStore store) : StoreFixture(store)
     {
         var patient = await CreatePatientAsync();
         var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        var patch = new Parameters().AddReplacePatchParameter("DocumentReference.status", new Code("superseded"));
-        patch.Parameter.Add(new Parameters.ParameterComponent
-        {
-            Name = "operation",
-            Part =
-            [
-                new() { Name = "type", Value = new Code("add") },
-                new() { Name = "path", Value = new FhirString("DocumentReference") },
-                new() { Name = "name", Value = new FhirString("extension") },
-                new()
-                {
-                    Name = "value",
-                    Part =
-                    [
-                        new() { Name = "url", Value = new FhirUri("https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-deleted") },
-                        new() { Name = "valueBoolean", Value = new FhirBoolean(true) },
-                    ],
-                },
-            ],
-        });
+        var patch = new Parameters().AddReplacePatchParameter("DocumentReference.status", new Code("superseded"))
+            .AddBooleanExtension("https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-deleted", true);
         var withoutStatus = new Parameters { Parameter = [(Parameters.ParameterComponent)patch.Parameter[1].DeepCopy()] };
 
         var refused = await Fhir.SendAsync(HttpMethod.Patch, $"fhir/DocumentReference/{document.Id}", FhirHttp.JsonContent(withoutStatus), null);

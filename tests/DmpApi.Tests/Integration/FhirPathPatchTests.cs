@@ -36,18 +36,7 @@ public sealed class FhirPathPatchTests(TestStore store) : StoreFixture(store)
         var patient = await CreatePatientAsync();
         var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
         // PDSm st_maj.md: an extension not yet present is added to DocumentReference, its value given by parts.
-        var patch = Patch(p => p.AddReplacePatchParameter("DocumentReference.status", new Code("superseded")));
-        patch.Parameter.Add(new Parameters.ParameterComponent
-        {
-            Name = "operation",
-            Part =
-            [
-                new() { Name = "type", Value = new Code("add") },
-                new() { Name = "path", Value = new FhirString("DocumentReference") },
-                new() { Name = "name", Value = new FhirString("extension") },
-                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(Archive) }, new() { Name = "valueBoolean", Value = new FhirBoolean(true) }] },
-            ],
-        });
+        var patch = Patch(p => p.AddReplacePatchParameter("DocumentReference.status", new Code("superseded")).AddBooleanExtension(Archive, true));
 
         var patched = await PatchAsync($"fhir/DocumentReference/{document.Id}", patch);
         var after = (await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}")).Resource<DocumentReference>();
