@@ -141,7 +141,9 @@ public sealed class AccessScopeCoverageTests
         var builder = new PatientBuilder();
         var patient = await _fhir!.CreatedAsync(builder.Build());
         var asPatient = _fhir.As(Tokens.Patient(builder.Ins!));
-        var document = await _fhir.CreatedAsync(DocumentBuilder.For(patient).Build());
+        var identified = DocumentBuilder.For(patient).Build();
+        identified.MasterIdentifier = new Identifier("urn:ietf:rfc:3986", "urn:uuid:" + Guid.NewGuid()); // what a conditional PATCH names
+        var document = await _fhir.CreatedAsync(identified);
         var allergy = await _fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
         var consent = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting("810009999999").Build());
         var folder = await _fhir.CreatedAsync(FolderBuilder.For(patient, document.Id!));
@@ -185,6 +187,7 @@ public sealed class AccessScopeCoverageTests
             ("POST", [] or [""]) => client.CreateAsync(NewOf(type, r)),
             ("GET", _) => client.GetAsync(path),
             ("PUT", _) => client.UpdateAsync(current),
+            ("PATCH", [] or [""]) => client.PatchAsync($"fhir/{type}?identifier={r.Document.MasterIdentifier!.System}|{r.Document.MasterIdentifier.Value}", JsonPatches.Mask),
             ("PATCH", _) => client.PatchAsync(path, JsonPatches.Mask),
             ("DELETE", _) => client.DeleteAsync(path),
             _ => throw new AssertionException($"{method} {route}: a new kind of endpoint; teach this test how to call it."),
