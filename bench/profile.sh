@@ -3,8 +3,9 @@
 # database, starts the API with perf maps, warms it, then samples its CPU with `perf record -g` while wrk drives the
 # scenario, and prints bench/tools/perf-breakdown.py's summary (also saved under bench/results/).
 #
-#   bench/profile.sh [read|search|binary|create|mix] [seconds]     (default: read 12)
+#   bench/profile.sh [read|search|binary|create|mix|mixed] [seconds]     (default: read 12)
 #   extra arguments after the seconds are frames to break down, e.g. bench/profile.sh read 12 'ResourceStore+<ReadAsync>'
+#   BENCH_PROFILE_DATABASE=postgresql profiles on a durable PostgreSQL (fsync on) started on BENCH_PG_PORT (55442), as run.sh does.
 set -Eeuo pipefail
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,12 +15,15 @@ SECONDS_SAMPLED=${2:-12}
 shift $(($# > 2 ? 2 : $#))
 PORT=${BENCH_PROFILE_PORT:-5210}
 PATIENTS=${BENCH_PATIENTS:-1000}
+DATABASE=${BENCH_PROFILE_DATABASE:-sqlite}
+PG_PORT=${BENCH_PG_PORT:-55442}
 log() { echo "profile [$(date -u +%H:%M:%S)]: $*" >&2; }
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v curl >/dev/null || need+=(curl)
 command -v perf >/dev/null || need+=(linux-perf)
+[[ $DATABASE == postgresql ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && need+=(postgresql)
 if ((${#need[@]})); then
   log "installing ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -27,11 +31,27 @@ fi
 
 WORK=$(mktemp -d /tmp/dmp-profile.XXXXXX)
 SERVER_PID=""
-trap '[[ -n $SERVER_PID ]] && kill $SERVER_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+PGDIR=""
+cleanup() {
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null
+  [[ -n $PGDIR ]] && { PGTEST_PORT=$PG_PORT "$ROOT/scripts/postgres-test-server.sh" stop "$PGDIR" || true; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 log "building Release"
 dotnet build "$ROOT/src/DmpApi" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
 cd "$ROOT/src/DmpApi/bin/Release/net10.0"
-export ASPNETCORE_ENVIRONMENT=Production RateLimits__Enabled=false Database__Provider=Sqlite ConnectionStrings__Dmp="Data Source=$WORK/profile.db"
+export ASPNETCORE_ENVIRONMENT=Production RateLimits__Enabled=false
+case $DATABASE in
+  sqlite) export Database__Provider=Sqlite ConnectionStrings__Dmp="Data Source=$WORK/profile.db" ;;
+  postgresql)
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT (fsync and synchronous commit on)"
+    eval "$(PGTEST_PORT=$PG_PORT PGTEST_DURABLE=1 "$ROOT/scripts/postgres-test-server.sh" start)"
+    PGDIR=$PGTEST_DIR
+    psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'CREATE DATABASE profile;'
+    export Database__Provider=PostgreSql ConnectionStrings__Dmp="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=profile;Maximum Pool Size=100" ;;
+  *) log "unknown database $DATABASE (sqlite or postgresql)"; exit 2 ;;
+esac
 export Auth__SigningKey="profile-$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 log "seeding $PATIENTS records × 10 documents"
 dotnet DmpApi.dll seed --patients "$PATIENTS" --documents-per-patient 10 --ids "$WORK/ids" 2>/dev/null
@@ -52,9 +72,10 @@ perf record -e cpu-clock -F 999 -g -p "$SERVER_PID" -o "$WORK/perf.data" -- slee
 wait "$WRK_PID"
 perf script -i "$WORK/perf.data" 2>/dev/null >"$WORK/perf.txt"
 mkdir -p "$BENCH/results"
-OUT=$BENCH/results/profile-$SCENARIO-$(date -u +%Y-%m-%d-%H%M).txt
+SUFFIX=""; [[ $DATABASE != sqlite ]] && SUFFIX=-$DATABASE
+OUT=$BENCH/results/profile-$SCENARIO$SUFFIX-$(date -u +%Y-%m-%d-%H%M).txt
 {
-  echo "# bench/profile.sh $SCENARIO $SECONDS_SAMPLED — $(git -C "$ROOT" rev-parse --short HEAD), $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# bench/profile.sh $SCENARIO $SECONDS_SAMPLED ($DATABASE) — $(git -C "$ROOT" rev-parse --short HEAD), $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
   grep -E "Requests/sec|Latency" "$WORK/wrk.out" | sed 's/^/# wrk: /'
   python3 "$BENCH/tools/perf-breakdown.py" "$WORK/perf.txt" "$@"
 } | tee "$OUT"

@@ -8,7 +8,7 @@
 #
 # Settings (environment): BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 5), BENCH_SERVER_WARMUP (s of mixed load after each API start, 20), BENCH_CONNECTIONS (32),
 # BENCH_PATIENTS (1000 records × 10 documents), BENCH_LARGE_PATIENTS (100000 × 10; 0 skips the scale run),
-# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix"; empty: none),
+# BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALE_DATABASES ("sqlite"), BENCH_SCENARIOS ("read search binary create mix profile"; empty: none),
 # BENCH_FLEET (1: on PostgreSQL, the mixed scenario with one instance then two on the same database; 0 skips it),
 # BENCH_API_PORT (5200; a second instance takes the port after the baseline's), BENCH_BASELINE_PORT (5201), BENCH_PG_PORT (55442), BENCH_KEEP=1 keeps the work folder,
 # BENCH_LARGE_SQLITE=/path/large_sqlite.db reuses a SQLite database seeded earlier by the same seed command (its ids
@@ -31,7 +31,7 @@ PATIENTS=${BENCH_PATIENTS:-1000}
 LARGE_PATIENTS=${BENCH_LARGE_PATIENTS:-100000}
 DATABASES=${BENCH_DATABASES:-sqlite postgresql}
 SCALE_DATABASES=${BENCH_SCALE_DATABASES:-sqlite}
-SCENARIOS=${BENCH_SCENARIOS-read search binary create mix}
+SCENARIOS=${BENCH_SCENARIOS-read search binary create mix profile}
 IDNPS=810001234567
 STARTED=$(date -u +%s)
 
@@ -248,6 +248,10 @@ for db in $DATABASES; do
     curl -sf "${auth[@]}" "$base/DocumentReference/$document" >"$WORK/responses/read.json"
     curl -sf "${auth[@]}" "$base/DocumentReference?patient=$patient" >"$WORK/responses/search.json"
     curl -sf "${auth[@]}" "$base/Binary/$binary" >"$WORK/responses/binary.bin"
+    for query in "Condition?patient=$patient" "MedicationStatement?patient=$patient&status=active" "Immunization?patient=$patient" \
+      "Observation?patient=$patient&code=http://loinc.org%7C29463-7&_sort=-date"; do
+      curl -sf "${auth[@]}" "$base/$query" >"$WORK/responses/profile-${query%%\?*}.json"
+    done
     curl -sf "${auth[@]}" -H "Content-Type: application/fhir+json" -X POST "$base/AllergyIntolerance" \
       -d '{"resourceType":"AllergyIntolerance","code":{"coding":[{"system":"http://snomed.info/sct","code":"300913006"}]},"patient":{"reference":"Patient/'"$patient"'"}}' \
       >"$WORK/responses/create.json"

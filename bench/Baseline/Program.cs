@@ -39,6 +39,12 @@ var fhir = app.MapGroup("/fhir").RequireAuthorization();
 fhir.MapGet("/DocumentReference/{id}", (string id) => Results.Bytes(read, fhirJson));
 fhir.MapGet("/DocumentReference", () => Results.Bytes(search, fhirJson));
 fhir.MapGet("/Binary/{id}", (string id) => Results.Bytes(binary, "application/pdf"));
+// The profile scenario's four searches (issue 15), each answered with the API's own bytes for it.
+foreach (var type in new[] { "Condition", "MedicationStatement", "Immunization", "Observation" })
+{
+    var profile = Captured($"profile-{type}.json");
+    fhir.MapGet($"/{type}", () => Results.Bytes(profile, fhirJson));
+}
 fhir.MapPost("/AllergyIntolerance", async (HttpContext http) =>
 {
     // Read the body as the API does before answering.

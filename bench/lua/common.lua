@@ -40,6 +40,15 @@ function M.read() return M.get("/fhir/DocumentReference/" .. M.pick(M.docs)) end
 function M.search() return M.get("/fhir/DocumentReference?patient=" .. M.pick(M.patients)) end
 function M.binary() return M.get("/fhir/Binary/" .. M.pick(M.binaries)) end
 
+-- The health profile (issue 15): each of the four searches an app makes to show a record's profile, picked at random.
+M.profile_searches = {
+  "Condition?patient=%s",
+  "MedicationStatement?patient=%s&status=active",
+  "Immunization?patient=%s",
+  "Observation?patient=%s&code=http://loinc.org%%7C29463-7&_sort=-date",
+}
+function M.profile() return M.get("/fhir/" .. string.format(M.pick(M.profile_searches), M.pick(M.patients))) end
+
 function M.create()
   return M.post("/fhir/AllergyIntolerance", string.format(
     '{"resourceType":"AllergyIntolerance","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},'

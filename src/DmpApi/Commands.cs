@@ -73,6 +73,7 @@ internal static class Commands
                     Option("reason"), args.Contains("--regulation")),
             "patient" when Option("ins") is { } ins =>
                 DevelopmentTokens.Patient(ins, Option("name"), Option("scope") ?? "patient/*.cruds"),
+            "system" when Option("client-id") is { } clientId => DevelopmentTokens.System(clientId, Option("scope") ?? "system/*.cud"),
             _ => null,
         };
         if (claims is null)
@@ -81,6 +82,7 @@ internal static class Commands
                 Usage:
                   token practitioner --idnps 810001234567 --profession 10 [--name "Dr A"] [--purpose TREAT|BTG|ETREAT] [--reason "why (required for BTG)"] [--regulation] [--scope "user/*.cruds"]
                   token patient --ins 255081416802538 [--name "Jeanne D"] [--scope "patient/*.cruds"]
+                  token system --client-id assurance-maladie [--scope "system/*.cud"]
                 """);
             return 2;
         }

@@ -11,6 +11,9 @@ public enum AccessMode
     /// <summary>The author of an earlier document keeps feeding the record without a permit (CSP R1111-47); write only.</summary>
     Author,
 
+    /// <summary>A system feeding the record (the Assurance Maladie's care history, issue 15); write only.</summary>
+    System,
+
     /// <summary>One of the patient's médecins traitants (DMP-RULES §2 rule 4).</summary>
     TreatingDoctor,
 
@@ -27,6 +30,9 @@ public enum AccessMode
 /// <summary>Why access to a record was refused (DMP-RULES §2 rules 1–4); <see cref="AccessDenial.Code"/> is the stable form.</summary>
 public enum AccessDenialReason
 {
+    /// <summary>Issue 15: a system requester writes and never reads.</summary>
+    SystemReadsNothing,
+
     /// <summary>Rule 1: Patient.active = false; only the patient reads and reopens it (CSP L1111-18).</summary>
     RecordClosed,
 
@@ -86,6 +92,7 @@ public sealed record AccessDenial(AccessDenialReason Reason, string Message)
         AccessDenialReason.NotOwnRecord => "not-own-record",
         AccessDenialReason.UnknownPurposeOfUse => "unknown-purpose-of-use",
         AccessDenialReason.NoProfessionalIdentity => "no-professional-identity",
+        AccessDenialReason.SystemReadsNothing => "system-reads-nothing",
         _ => throw new ArgumentOutOfRangeException(nameof(Reason), Reason, null),
     };
 }

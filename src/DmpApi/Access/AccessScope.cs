@@ -23,7 +23,7 @@ public sealed class AccessScope(
 
     public Requester Requester { get; } = requester;
 
-    public Writer Writer { get; } = new(requester.IdNatPs, requester.Name);
+    public Writer Writer { get; } = ResourceWriteRules.WriterOf(requester);
 
     public DateTimeOffset Now { get; } = now;
 
@@ -46,6 +46,13 @@ public sealed class AccessScope(
         if (intent.ResourceType == "Patient" && intent.Proposed is null)
         {
             throw PatientNotDeleted();
+        }
+
+        // Issue 15: a system (the Assurance Maladie feed) deposits documents and health profile entries, and nothing else.
+        if (Requester.Kind == RequesterKind.System && intent.ResourceType != "DocumentReference" && !HealthProfile.Default.IsEntry(intent.ResourceType))
+        {
+            throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
+                $"A system feeds records with documents and health profile entries; it does not write {intent.ResourceType}.");
         }
 
         if (intent.Proposed is Consent consent && ResourceWriteRules.ConsentShapeProblem(consent) is { } problem)
@@ -74,7 +81,7 @@ public sealed class AccessScope(
         var stored = intent.Stored;
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
         var reopens = Requester.Kind == RequesterKind.Patient && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
-        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance or List;
+        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance or List || HealthProfile.Default.IsEntry(intent.ResourceType);
         await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
 
         var refusal = intent.ResourceType switch
@@ -83,6 +90,8 @@ public sealed class AccessScope(
             "Patient" when stored is Patient before && intent.Proposed is Patient after => ResourceWriteRules.Patient(Requester, before, after),
             "AllergyIntolerance" when intent.Current is { } row => ResourceWriteRules.Allergy(Requester, row.DepositorIdNatPs),
             "List" when intent.Current is { } row => ResourceWriteRules.List(Requester, row.DepositorIdNatPs),
+            var type when HealthProfile.Default.IsEntry(type) =>
+                HealthProfile.Default.Write(Requester, type, Writer.Depositor, intent.Current?.DepositorIdNatPs, stored, intent.Proposed),
             _ => null,
         };
         if (refusal is not null)
@@ -123,10 +132,7 @@ public sealed class AccessScope(
     public async Task<AccessPredicate> ReadPredicateAsync(string type, string id, CancellationToken ct)
     {
         Consulted = true;
-        var located = await db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
-            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
-            .Select(r => new { r.PatientId })
-            .FirstOrDefaultAsync(ct);
+        var located = await LocateQuery.For(db)(db, type, id, ct);
         if (located is null)
         {
             return AccessPredicate.Nothing;
@@ -151,6 +157,8 @@ public sealed class AccessScope(
             "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
             // A List is read as the documents it names: hidden when it names one the requester may not see (docs/ACCESS-RULES.md).
             "List" => new(Predicates.And(inRecord, CurrentVersionMatches(ListPredicates.NamesNoHiddenDocument(db, DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct)))))),
+            // A hidden entry is hidden in all its versions, as a masked document is.
+            _ when HealthProfile.Default.IsEntry(type) => new(Predicates.And(inRecord, CurrentVersionMatches(await HealthProfilePredicateAsync(patientId, type, ct)))),
             _ => new(inRecord),
         };
     }
@@ -211,6 +219,9 @@ public sealed class AccessScope(
                 break;
             case Consent consent:
                 row.ConsentAudience = ResourceWriteRules.ConsentAudience(consent);
+                break;
+            case var entry when HealthProfile.Default.IsEntry(entry.TypeName):
+                row.IsMasked = HealthProfile.IsHidden(entry);
                 break;
         }
     }
@@ -279,6 +290,11 @@ public sealed class AccessScope(
     public async Task<IReadOnlyList<string>> SearchableRecordsAsync(IReadOnlyCollection<string> namedPatientIds, CancellationToken ct)
     {
         Consulted = true;
+        if (Requester.Kind == RequesterKind.System)
+        {
+            throw SystemReadsNothing();
+        }
+
         var ownIns = Requester.Ins is { } ins ? DmpApi.Patients.Ins.Normalize(ins) : string.Empty;
         var candidates = Requester.Kind == RequesterKind.Patient
             ? await db.PatientIdentities.AsNoTracking().Where(p => p.Value == ownIns).Select(p => p.PatientId).Distinct().ToListAsync(ct)
@@ -307,6 +323,12 @@ public sealed class AccessScope(
     /// <summary>Which documents of a record this requester sees (DMP-RULES §2 rules 5–8); nothing when the record is denied or absent.</summary>
     public async Task<DocumentFilter> DocumentFilterAsync(string patientId, CancellationToken ct) =>
         await DecideReadAsync(patientId, ct) is { } decision ? visibility.FilterFor(Requester, decision, Now) : DocumentFilter.Nothing;
+
+    /// <summary>The health profile entries of one type in a record this requester sees (issue 15), as a SQL predicate; nothing when the record is denied.</summary>
+    public async Task<Expression<Func<ResourceRow, bool>>> HealthProfilePredicateAsync(string patientId, string type, CancellationToken ct) =>
+        await DecideReadAsync(patientId, ct) is { } decision
+            ? Predicates.And(r => r.PatientId == patientId, HealthProfile.Default.Visible(Requester, decision, type))
+            : _ => false;
 
     /// <summary>Whether one stored document version is visible; a hidden one answers exactly as an absent one (404).</summary>
     public async Task<bool> CanSeeDocumentAsync(ResourceRow row, Hl7.Fhir.Model.DocumentReference? document, CancellationToken ct)
@@ -377,6 +399,16 @@ public sealed class AccessScope(
         _changedRecords.Add(patientId);
     }
 
+    /// <summary>Compiled once: every read by id locates its resource's record first.</summary>
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<Located?>>> LocateQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
+            .Select(r => new Located(r.PatientId))
+            .FirstOrDefault()));
+
+    /// <summary>A current resource's record (null: outside any record).</summary>
+    private sealed record Located(string? PatientId);
+
     /// <summary>Compiled once: every request that touches a record reads its stamp.</summary>
     private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<RecordStamp>>> StampQuery =
         new(() => EF.CompileAsyncQuery((DmpDbContext db, string patientId, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
@@ -419,6 +451,9 @@ public sealed class AccessScope(
 
         return record;
     }
+
+    private static FhirException SystemReadsNothing() =>
+        new(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, RecordAccessRules.SystemReadsNothingMessage);
 
     private static FhirException Denied(AccessDecision decision) =>
         new(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden, decision.Denial!.Message);

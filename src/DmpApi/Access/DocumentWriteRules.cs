@@ -33,10 +33,10 @@ public static class DocumentWriteRules
         }
     }
 
-    /// <summary>Whether the requester deposited the stored document: a professional by idNatPs, the patient when no professional did.</summary>
+    /// <summary>Whether the requester deposited the stored document: a professional by idNatPs, a system by client id, the patient when no one else did.</summary>
     public static bool IsAuthor(Requester requester, ResourceRow stored) => requester.Kind switch
     {
-        RequesterKind.Professional => stored.DepositorIdNatPs is { } depositor && depositor == requester.IdNatPs,
+        RequesterKind.Professional or RequesterKind.System => stored.DepositorIdNatPs is { } depositor && depositor == ResourceWriteRules.WriterOf(requester).Depositor,
         _ => stored.DepositorIdNatPs is null,
     };
 
@@ -44,7 +44,7 @@ public static class DocumentWriteRules
     public static void Check(DocumentReference before, DocumentReference after, ResourceRow stored, Requester requester)
     {
         var isAuthor = IsAuthor(requester, stored);
-        if (!isAuthor && requester.Kind == RequesterKind.Professional)
+        if (!isAuthor && requester.Kind != RequesterKind.Patient)
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
                 "Only the professional who deposited this document may change, archive or delete it; the patient may mask it.");

@@ -9,6 +9,10 @@ namespace DmpApi.Access;
 /// </summary>
 public static class RecordAccessRules
 {
+    /// <summary>Issue 15: a system requester deposits and never reads, whatever its scopes.</summary>
+    public const string SystemReadsNothingMessage =
+        "A system (client credentials) feeds records with documents and health profile entries; it reads nothing of them, nor of their traces.";
+
     /// <summary>Whether the requester may read the record, and in which mode (DMP-RULES §2 rules 1–4 and 8).</summary>
     public static AccessDecision Decide(Requester requester, RecordDirectives record, DateTimeOffset now)
     {
@@ -19,6 +23,11 @@ public static class RecordAccessRules
         {
             // DMP-RULES §2 rules 1 and 8: the patient reads their own record, even closed (they may reopen it).
             return record.BelongsTo(requester.Ins) ? AccessDecision.Allow(AccessMode.Patient) : NotOwnRecord();
+        }
+
+        if (requester.Kind == RequesterKind.System)
+        {
+            return AccessDecision.Deny(AccessDenialReason.SystemReadsNothing, SystemReadsNothingMessage);
         }
 
         if (requester.IdNatPs is not { Length: > 0 } idNatPs)
@@ -106,6 +115,14 @@ public static class RecordAccessRules
             return record.IsClosed && !reopensRecord
                 ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "Your DMP is closed: reopen it (Patient.active = true) before adding to it.")
                 : AccessDecision.Allow(AccessMode.Patient);
+        }
+
+        if (requester.Kind == RequesterKind.System)
+        {
+            // Issue 15: the Assurance Maladie feeds every open record with the care history it reimbursed; a closed one takes nothing.
+            return record.IsClosed
+                ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "This patient's DMP is closed: it takes no new document or entry.")
+                : AccessDecision.Allow(AccessMode.System);
         }
 
         var decision = Decide(requester, record, now);

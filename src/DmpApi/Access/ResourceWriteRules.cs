@@ -28,6 +28,8 @@ public static class ResourceWriteRules
         // Closing and reopening (DMP-RULES §2 rule 1, CSP L1111-18): the holder's decision, with its date and motif.
         ("active", p => Present(p.ActiveElement), Owner.Holder),
         ("closure extensions", p => p.Extension.Where(RecordClosure.IsClosure), Owner.Holder),
+        // Issue 15: the relatives to call in an emergency are the patient's to name; professionals read them (normal or emergency access).
+        ("contact", p => p.Contact, Owner.Holder),
     ];
 
     /// <summary>A change of the Patient (the record itself); the patient changes anything, including generalPractitioner.</summary>
@@ -156,6 +158,10 @@ public static class ResourceWriteRules
         requester.Kind == RequesterKind.Patient || (submitterIdNatPs is not null && submitterIdNatPs == requester.IdNatPs)
             ? null
             : "Only the professional who submitted this List, or the patient, may change or delete it.";
+
+    /// <summary>The requester as the store records a writer: a professional by idNatPs, a system by its client id, the patient as neither.</summary>
+    public static DmpApi.Storage.Writer WriterOf(Requester requester) =>
+        new(requester.IdNatPs, requester.Name, requester.Kind == RequesterKind.System ? requester.Subject : null);
 
     private static IEnumerable<Base> Present(Base? element) => element is null ? [] : [element];
 

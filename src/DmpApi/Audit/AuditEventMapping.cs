@@ -156,6 +156,11 @@ public static class AuditEventMapping
         {
             agent.Who.Identifier = new Identifier(Ins.NirSystem, record.Ins);
         }
+        else if (record.RequesterKind == nameof(Auth.RequesterKind.System))
+        {
+            // Issue 15: a system (the Assurance Maladie feed) is traced under its own client id.
+            agent.Who.Identifier = new Identifier(Recorders.SystemClientIdSystem, record.Subject);
+        }
 
         if (record.Profession is not null)
         {

@@ -39,6 +39,12 @@ public sealed class ClaimMapping
 
     public string Scope { get; set; } = "scope";
 
+    /// <summary>The OAuth client of a client-credentials token (SMART Backend Services): a system requester when listed in <see cref="Systems"/>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The systems accepted, by client id, with the name their writes and traces carry (issue 15: the Assurance Maladie feed).</summary>
+    public Dictionary<string, string> Systems { get; set; } = new(StringComparer.Ordinal);
+
     public string Subject { get; set; } = "sub";
 
     /// <summary>The claim names of this server's own tokens (the `token` command, tests, the benchmark).</summary>
@@ -52,7 +58,12 @@ public sealed class ClaimMapping
         RegulationGrantedValues = "true",
         PurposeOfUse = "purpose_of_use",
         PurposeOfUseReason = "purpose_of_use_reason",
+        ClientId = "client_id",
+        Systems = new(StringComparer.Ordinal) { [AssuranceMaladieClient] = "Assurance Maladie" },
     };
+
+    /// <summary>The client id of the Assurance Maladie's care-history feed in development tokens.</summary>
+    public const string AssuranceMaladieClient = "assurance-maladie";
 
     /// <summary>
     /// Pro Santé Connect's claims (docs/PRO-SANTE-CONNECT.md): idNatPs in preferred_username (also SubjectNameID),

@@ -52,4 +52,12 @@ public static class DevelopmentTokens
         yield return new Claim("scope", scope);
         if (name is not null) yield return new Claim("name", name);
     }
+
+    /// <summary>A system's client-credentials token (SMART Backend Services): its client id and system/… scopes, no person.</summary>
+    public static IEnumerable<Claim> System(string clientId, string scope = "system/*.cud")
+    {
+        yield return new Claim("sub", clientId);
+        yield return new Claim("client_id", clientId);
+        yield return new Claim("scope", scope);
+    }
 }

@@ -1,6 +1,7 @@
 namespace DmpApi.Auth;
 
-public enum RequesterKind { Professional, Patient }
+/// <summary>Who asks: a professional, a patient, or a system feeding records (the Assurance Maladie's care history, issue 15).</summary>
+public enum RequesterKind { Professional, Patient, System }
 
 /// <summary>Who is asking, read from the token's claims (and the provider's userinfo) through a <see cref="ClaimMapping"/> (DESIGN §3).</summary>
 public sealed record Requester(
@@ -79,6 +80,19 @@ public sealed record Requester(
         if (ins is not null)
         {
             return new Requester(RequesterKind.Patient, subject, null, null, ins.Replace(" ", string.Empty), name, TreatmentPurpose, scopes);
+        }
+
+        // SMART Backend Services (client credentials): a system known by its client id, with system/… scopes only.
+        if (claims.First(mapping.ClientId) is { } clientId)
+        {
+            if (!mapping.Systems.TryGetValue(clientId, out var systemName))
+            {
+                problem = $"The client '{clientId}' ({mapping.ClientId}) is not a system this server accepts (Auth:ClaimMappings:…:Systems).";
+                return null;
+            }
+
+            return new Requester(RequesterKind.System, clientId, null, null, null, systemName, TreatmentPurpose,
+                scopes.Where(s => s.StartsWith("system/", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal));
         }
 
         problem = $"The token names neither a professional ({mapping.IdNatPs ?? "no idNatPs claim configured"}) nor a patient ({mapping.Ins ?? "no INS claim configured"}).";

@@ -81,21 +81,13 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
         return patientId;
     }
 
-    /// <summary>DMP-RULES §3: the author is the depositing professional of the token; added to `author` when the body omits them.</summary>
+    /// <summary>DMP-RULES §3: the author is the depositing professional (or system, issue 15) of the token; added to `author` when the body omits them.</summary>
     private static void RecordAuthor(DocumentReference document, Writer requester)
     {
-        if (requester.IdNatPs is not { } idNatPs
-            || document.Author.Any(a => a.Identifier is { System: IdNatPsSystem, Value: var v } && v == idNatPs))
+        if (Recorders.Of(requester) is { } author && !document.Author.Any(a => Recorders.Names(a, requester)))
         {
-            return;
+            document.Author.Add(author);
         }
-
-        document.Author.Add(new ResourceReference
-        {
-            Type = "Practitioner",
-            Identifier = new Identifier(IdNatPsSystem, idNatPs),
-            Display = requester.Name,
-        });
     }
 
     /// <summary>idNatPs (DMP-RULES §1), taken as given from the token.</summary>

@@ -25,6 +25,10 @@ public static class FhirResources
         FhirResource.Of<AllergyIntoleranceRules>("AllergyIntolerance"),
         FhirResource.Of<ConsentRules>("Consent"),
         FhirResource.Of<ListRules>("List"),
+        FhirResource.Of<ConditionRules>("Condition"),
+        FhirResource.Of<MedicationStatementRules>("MedicationStatement"),
+        FhirResource.Of<ImmunizationRules>("Immunization"),
+        FhirResource.Of<ObservationRules>("Observation"),
     ];
 
     public static readonly IReadOnlyList<string> Types = [.. All.Select(r => r.Type)];

@@ -44,7 +44,7 @@ public static class ResourceEndpoints
         group.MapGet("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {
                 var stored = await store.ReadAsync(await http.GetAccessScope().ReadPredicateAsync(type, id, ct), type, id, ct) ?? throw FhirException.NotFound(type, id);
-                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
+                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored);
             })
             .WithName($"Read{type}").WithSummary($"Read the current version of a {type}").RequireScope(type, FhirInteraction.Read);
 
@@ -52,7 +52,7 @@ public static class ResourceEndpoints
             {
                 var stored = (int.TryParse(vid, out var version) ? await store.ReadVersionAsync(await http.GetAccessScope().ReadPredicateAsync(type, id, ct), type, id, version, ct) : null)
                     ?? throw new FhirException(HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound, $"{type}/{id} has no version '{vid}'.");
-                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored.Resource) { StoredJson = stored.Json };
+                return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored);
             })
             .WithName($"VRead{type}").WithSummary($"Read one version of a {type}").RequireScope(type, FhirInteraction.VRead);
 

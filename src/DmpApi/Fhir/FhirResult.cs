@@ -7,8 +7,18 @@ namespace DmpApi.Fhir;
 /// <summary>A FHIR response: the resource in the negotiated format, with the versioning headers of FHIR R4 §3.1.0.</summary>
 public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 {
+    private readonly IStoredEntry? _stored;
+    private Resource? _body = body;
+
+    /// <summary>
+    /// One stored version as the body: a JSON answer sends its stored bytes with the headers and trace taken from the
+    /// row, and never parses it; the SDK model is built only for an XML answer.
+    /// </summary>
+    public FhirResult(HttpStatusCode status, IStoredEntry stored)
+        : this(status, (Resource?)null) => _stored = stored;
+
     public HttpStatusCode Status { get; } = status;
-    public Resource? Body { get; } = body;
+    public Resource? Body => _body ??= _stored?.Resource;
     public string? Location { get; init; }
     /// <summary>Sets ETag and Last-Modified from the body's meta (or from this resource when the body is an OperationOutcome).</summary>
     public Resource? VersionSource { get; init; }
@@ -22,6 +32,12 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        if (_stored is { Json: { } json } && FhirWire.ResponseFormat(httpContext.Request) == FhirFormat.Json)
+        {
+            await WriteStoredJsonAsync(httpContext, _stored, json);
+            return;
+        }
+
         // DMP-RULES §4: the trace names each resource returned (each entry of a Bundle), or the one written.
         var audit = httpContext.RequestTrace();
         foreach (var stored in StoredEntries ?? [])
@@ -58,6 +74,23 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
         var bytes = format == FhirFormat.Json && StoredJson is not null ? StoredJson : Serialize(format);
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, httpContext.RequestAborted);
+    }
+
+    private async Task WriteStoredJsonAsync(HttpContext httpContext, IStoredEntry stored, byte[] json)
+    {
+        httpContext.RequestTrace()?.Returned(stored.ResourceType, stored.Id, stored.PatientId);
+        var response = httpContext.Response;
+        response.StatusCode = (int)Status;
+        response.Headers.ETag = $"W/\"{stored.Version.ToString(CultureInfo.InvariantCulture)}\"";
+        response.Headers.LastModified = DateTime.SpecifyKind(stored.LastUpdated, DateTimeKind.Utc).ToString("R", CultureInfo.InvariantCulture);
+        if (Location is not null)
+        {
+            response.Headers.Location = Location;
+        }
+
+        response.ContentType = FhirWire.MediaType(FhirFormat.Json) + "; charset=utf-8";
+        response.ContentLength = json.Length;
+        await response.Body.WriteAsync(json, httpContext.RequestAborted);
     }
 
     private byte[] Serialize(FhirFormat format)

@@ -10,6 +10,8 @@ public interface IStoredEntry
     string ResourceType { get; }
     string Id { get; }
     int Version { get; }
+    /// <summary>When the version was written (UTC): its meta.lastUpdated.</summary>
+    DateTime LastUpdated { get; }
     /// <summary>The record the version belongs to, null for resources outside any record.</summary>
     string? PatientId { get; }
     /// <summary>The FHIR JSON as the store wrote it (null for a deleted version).</summary>

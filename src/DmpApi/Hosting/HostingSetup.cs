@@ -49,16 +49,18 @@ public static class HostingSetup
             builder.Logging.AddJsonConsole(json => json.UseUtcTimestamp = true);
         }
 
-        var otel = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(telemetry.ServiceName))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !IsProbe(http.Request.Path))
-                .AddSource(InstrumentPrefix + "*"))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddMeter(InstrumentPrefix + "*"));
+        // Without an exporter nothing would read the spans: listening would only cost every request an Activity and its tags.
+        // The meters still count, for dotnet-counters or a MeterListener.
         if (!string.IsNullOrWhiteSpace(telemetry.OtlpEndpoint))
         {
+            var otel = services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService(telemetry.ServiceName))
+                .WithTracing(tracing => tracing
+                    .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = http => !IsProbe(http.Request.Path))
+                    .AddSource(InstrumentPrefix + "*"))
+                .WithMetrics(metrics => metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddMeter(InstrumentPrefix + "*"));
             otel.UseOtlpExporter(telemetry.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf, new Uri(telemetry.OtlpEndpoint));
             services.Configure<MetricReaderOptions>(reader =>
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = telemetry.MetricExportIntervalMilliseconds);

@@ -43,6 +43,10 @@ internal static class FhirExamples
         "Consent" => PermitConsent(),
         "List" => SubmissionSet(),
         "Parameters" => MaskingPatch(),
+        "Condition" => Antecedent(),
+        "MedicationStatement" => CurrentTreatment(),
+        "Immunization" => Vaccination(),
+        "Observation" => HealthMeasurements.BloodPressureOf(132, 84, PatientByIns(), new DateTimeOffset(2026, 11, 20, 10, 15, 0, TimeSpan.FromHours(1))),
         "Bundle" => SearchSet(),
         "OperationOutcome" => Outcome(),
         "Binary" => DocumentContent(),
@@ -323,6 +327,49 @@ internal static class FhirExamples
     };
 
     /// <summary>A coded concept with its display on the coding (CodeableConcept's own constructor puts the third argument in text).</summary>
+    private static ResourceReference PatientByIns() => new() { Identifier = new Identifier(Ins.NirSystem, InsNir), Display = "Jeanne MARTIN" };
+
+    /// <summary>An antécédent of the health profile (issue 15): type 2 diabetes, CIM-10 E11, active since 2019.</summary>
+    private static Condition Antecedent() => new()
+    {
+        ClinicalStatus = Concept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"),
+        VerificationStatus = Concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"),
+        Category = [Concept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item")],
+        Code = Concept("http://hl7.org/fhir/sid/icd-10", "E11", "Diabète sucré de type 2"),
+        Subject = PatientByIns(),
+        Onset = new FhirDateTime("2019-03"),
+        RecordedDate = "2026-11-20",
+        Recorder = Professional("Dr Jean DURAND"),
+    };
+
+    /// <summary>A current treatment (issue 15): metformin 1000 mg twice a day, coded in the CIS (base de données publique des médicaments).</summary>
+    private static MedicationStatement CurrentTreatment() => new()
+    {
+        Status = MedicationStatement.MedicationStatusCodes.Active,
+        Medication = Concept("urn:oid:1.2.250.1.213.2.3.1", "60234100", "METFORMINE 1000 mg, comprimé pelliculé"),
+        Subject = PatientByIns(),
+        Effective = new Period { Start = "2019-03-12" },
+        DateAsserted = "2026-11-20",
+        InformationSource = Professional("Dr Jean DURAND"),
+        Dosage = [new Dosage { Text = "1 comprimé matin et soir, au cours des repas" }],
+    };
+
+    /// <summary>A vaccination (issue 15): influenza vaccine given by a nurse (profession 60), CVX 88.</summary>
+    private static Immunization Vaccination() => new()
+    {
+        Status = Immunization.ImmunizationStatusCodes.Completed,
+        VaccineCode = Concept("http://hl7.org/fhir/sid/cvx", "88", "Vaccin contre la grippe saisonnière"),
+        Patient = PatientByIns(),
+        Occurrence = new FhirDateTime("2026-10-21"),
+        PrimarySource = true,
+        LotNumber = "X4B21",
+        Performer = [new Immunization.PerformerComponent
+        {
+            Function = Concept("http://terminology.hl7.org/CodeSystem/v2-0443", "AP", "Administering Provider"),
+            Actor = new ResourceReference { Identifier = new Identifier(IdNatPsSystem, "810002345678"), Display = "Claire PETIT, infirmière" },
+        }],
+    };
+
     private static CodeableConcept Concept(string system, string code, string display) => new() { Coding = [new Coding(system, code, display)] };
 
     private static ResourceReference Professional(string display) =>

@@ -11,10 +11,10 @@ internal sealed class AllergyIntoleranceRules : IResourceRules
     public Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
     {
         var allergy = (AllergyIntolerance)resource;
-        if (write.Previous is null && allergy.Recorder is null && write.Scope.Writer.IdNatPs is { } idNatPs)
+        if (write.Previous is null && allergy.Recorder is null && write.Scope.Writer.IdNatPs is not null)
         {
             // As a document's author (DMP-RULES §3): the recorder is the professional of the token; the store keeps it in a row column.
-            allergy.Recorder = new ResourceReference { Type = "Practitioner", Identifier = new Identifier(Auth.Requester.IdNatPsSystem, idNatPs), Display = write.Scope.Writer.Name };
+            allergy.Recorder = Recorders.Of(write.Scope.Writer);
         }
 
         return PatientReferences.ResolveAsync(write.Db, allergy.Patient, "AllergyIntolerance.patient", cancellationToken);

@@ -23,13 +23,19 @@ public sealed class SearchEngine(DmpDbContext db)
         var records = await scope.SearchableRecordsAsync(await NamedPatientsAsync(request, ct), ct);
         // DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain.
         var visible = new List<Expression<Func<ResourceRow, bool>>>();
+        var entries = HealthProfile.Default.Entries.ToDictionary(e => e.Type, _ => new List<Expression<Func<ResourceRow, bool>>>());
         foreach (var patientId in records)
         {
             visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
+            foreach (var (type, predicates) in entries)
+            {
+                predicates.Add(await scope.HealthProfilePredicateAsync(patientId, type, ct));
+            }
         }
 
         var visibleDocument = Predicates.Or(visible);
-        var reach = new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument));
+        var reach = new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument),
+            entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
         var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
@@ -42,7 +48,7 @@ public sealed class SearchEngine(DmpDbContext db)
         var rows = await Ordered(query, request.Sort).Skip(offset).Take(request.Count + 1).AsNoTracking().ToListAsync(ct);
         var hasMore = rows.Count > request.Count;
         var page = rows.Take(request.Count).ToList();
-        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(scope, records, page, request.Includes, ct);
+        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(scope, reach, page, request.Includes, ct);
         return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
     }
 
@@ -78,7 +84,7 @@ public sealed class SearchEngine(DmpDbContext db)
 
     /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
     private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent,
-        Expression<Func<ResourceRow, bool>> VisibleList)
+        Expression<Func<ResourceRow, bool>> VisibleList, IReadOnlyDictionary<string, Expression<Func<ResourceRow, bool>>> VisibleEntries)
     {
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
@@ -89,6 +95,7 @@ public sealed class SearchEngine(DmpDbContext db)
                 "DocumentReference" => rows.Where(VisibleDocument),
                 "Consent" => rows.Where(VisibleConsent),
                 "List" => rows.Where(VisibleList),
+                _ when VisibleEntries.TryGetValue(type, out var visibleEntry) => rows.Where(visibleEntry),
                 _ => rows,
             };
         }
@@ -313,7 +320,7 @@ public sealed class SearchEngine(DmpDbContext db)
         return ordered is null ? query.OrderBy(r => r.Id) : ordered.ThenBy(r => r.Id);
     }
 
-    private async Task<IReadOnlyList<StoredResource>> IncludedAsync(AccessScope scope, IReadOnlyList<string> records, List<ResourceRow> page, List<IncludeSpec> includes, CancellationToken ct)
+    private async Task<IReadOnlyList<StoredResource>> IncludedAsync(AccessScope scope, Reach reach, List<ResourceRow> page, List<IncludeSpec> includes, CancellationToken ct)
     {
         var rowIds = page.Select(r => r.Id).ToList();
         var result = new List<StoredResource>();
@@ -331,9 +338,9 @@ public sealed class SearchEngine(DmpDbContext db)
                 var ids = group.Select(g => g.TargetId).Where(id => seen.Add((group.Key, id))).ToList();
                 if (ids.Count == 0) continue;
                 var targetType = group.Key;
-                var rows = await db.Resources.AsNoTracking()
-                    .Where(r => r.ResourceType == targetType && ids.Contains(r.LogicalId) && r.IsCurrent && !r.IsDeleted
-                        && r.PatientId != null && records.Contains(r.PatientId))
+                // An included resource is one the requester could find by searching its type (hidden entries, other professionals' Consents).
+                var rows = await reach.Within(db.Resources.AsNoTracking()
+                    .Where(r => r.ResourceType == targetType && ids.Contains(r.LogicalId) && r.IsCurrent && !r.IsDeleted), targetType)
                     .ToListAsync(ct);
                 foreach (var row in rows)
                 {

@@ -17,7 +17,8 @@ public sealed record SeedPlan(int Patients, int DocumentsPerPatient, int Patient
 /// <summary>
 /// Fills a database with realistic records through the store's own write path (rules, index rows, binaries), many
 /// records per transaction: each record opened by the seeding professional (so that they hold a permit, DMP-RULES §3),
-/// a second professional's permit, an allergy and documents of mixed types, one in ten masked (MASQUE_PS).
+/// a second professional's permit, an allergy, documents of mixed types, one in ten masked (MASQUE_PS), and a health
+/// profile (<see cref="SeedProfiles"/>).
 /// </summary>
 public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility visibility, TimeProvider clock)
 {
@@ -263,7 +264,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
         BirthDate = new DateTime(1940 + index % 70, 1 + index % 12, 1 + index % 28, 0, 0, 0, DateTimeKind.Utc).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
     };
 
-    /// <summary>What a record holds beside its Patient: the seeding professional's opening permit, a second professional's permit, an allergy, documents.</summary>
+    /// <summary>What a record holds beside its Patient: the seeding professional's opening permit, a second professional's permit, an allergy, documents, a health profile.</summary>
     private List<Resource> NewRecordContent(string patientId, SeedPlan plan, int index)
     {
         var now = clock.GetUtcNow();
@@ -282,7 +283,7 @@ public sealed class RecordSeeder(IServiceScopeFactory scopes, DocumentVisibility
         };
 
         var documents = Enumerable.Range(0, plan.DocumentsPerPatient).Select(d => (Resource)NewDocument(patientId, index * plan.DocumentsPerPatient + d, now));
-        return [opening, otherPermit, allergy, .. documents];
+        return [opening, otherPermit, allergy, .. documents, .. SeedProfiles.For(patientId, index, now)];
     }
 
     private static DocumentReference NewDocument(string patientId, int number, DateTimeOffset now)

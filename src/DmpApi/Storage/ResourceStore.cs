@@ -290,13 +290,13 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         };
         if (resource is DocumentReference)
         {
-            row.DepositorIdNatPs = previous is null ? scope.Writer.IdNatPs : previous.DepositorIdNatPs;
+            row.DepositorIdNatPs = previous is null ? scope.Writer.Depositor : previous.DepositorIdNatPs;
             row.DepositedAt = previous is null ? now : previous.DepositedAt;
         }
-        else if (resource is AllergyIntolerance or List)
+        else if (resource is not (Patient or Consent))
         {
-            // Its recorder (a List's submitter), from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
-            row.DepositorIdNatPs = previous is null ? scope.Writer.IdNatPs : previous.DepositorIdNatPs;
+            // An allergy's or a profile entry's recorder, from the token as a document's author (DMP-RULES §3): who besides the patient changes it.
+            row.DepositorIdNatPs = previous is null ? scope.Writer.Depositor : previous.DepositorIdNatPs;
         }
 
         scope.DescribeAccess(row, resource);

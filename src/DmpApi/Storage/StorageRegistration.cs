@@ -27,7 +27,7 @@ public static class StorageRegistration
                 services.AddScoped<DmpDbContext>(sp => sp.GetRequiredService<SqlServerDmpDbContext>());
                 break;
             case DatabaseProvider.PostgreSql:
-                services.AddDbContextPool<PostgreSqlDmpDbContext>(o => o.UseNpgsql(Require(connectionString, options.Provider), s => s.CommandTimeout(options.CommandTimeoutSeconds)));
+                services.AddDbContextPool<PostgreSqlDmpDbContext>(o => o.UseNpgsql(PostgreSqlConnectionString(Require(connectionString, options.Provider)), s => s.CommandTimeout(options.CommandTimeoutSeconds)));
                 services.AddScoped<DmpDbContext>(sp => sp.GetRequiredService<PostgreSqlDmpDbContext>());
                 break;
         }
@@ -65,6 +65,31 @@ public static class StorageRegistration
             Pooling = true,
         }.ToString();
     }
+
+    /// <summary>
+    /// The same statements run thousands of times a second: Npgsql prepares the most used ones on each connection (the
+    /// server then neither parses nor plans them again), and a connection returned to the pool is not reset with
+    /// DISCARD ALL, a round trip per request, as no request leaves session state behind (no SET, temporary table or
+    /// session lock). A connection string that sets either keyword keeps its own value.
+    /// </summary>
+    internal static string PostgreSqlConnectionString(string configured)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(configured);
+        if (!Mentions(configured, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        if (!Mentions(configured, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    private static bool Mentions(string connectionString, params string[] keywords) =>
+        keywords.Any(k => connectionString.Contains(k, StringComparison.OrdinalIgnoreCase));
 
     private static string Require(string? connectionString, DatabaseProvider provider) =>
         string.IsNullOrWhiteSpace(connectionString)

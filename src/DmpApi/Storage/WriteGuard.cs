@@ -19,8 +19,17 @@ public sealed record WriteIntent(string ResourceType, string? PatientId, Resourc
     public bool OpensRecord => Current is null && Proposed is Patient;
 }
 
-/// <summary>The requester as a writer: the professional's idNatPs (null for a patient) and the display name for `author`/`recorder`.</summary>
-public sealed record Writer(string? IdNatPs, string? Name);
+/// <summary>
+/// The requester as a writer: the professional's idNatPs (null for a patient), the client id of a system (the Assurance
+/// Maladie feed), and the display name for `author`/`recorder`.
+/// </summary>
+public sealed record Writer(string? IdNatPs, string? Name, string? SystemClientId = null)
+{
+    /// <summary>What a row records as its depositor: the idNatPs, or <c>system:</c> and the client id (never all digits, so never an idNatPs).</summary>
+    public string? Depositor => IdNatPs ?? (SystemClientId is { } client ? SystemDepositorPrefix + client : null);
+
+    public const string SystemDepositorPrefix = "system:";
+}
 
 /// <summary>The guard's answer when it allows a write (a refusal is thrown); passed by callers whose write follows from one already allowed.</summary>
 public sealed record WriteDecision

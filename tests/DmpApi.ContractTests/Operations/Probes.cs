@@ -48,8 +48,8 @@ internal static class Probes
                 return request with
                 {
                     Token = request.Token == Records.Doctor
-                        ? LiveServer.Professional(scope: "user/Observation.cruds")
-                        : LiveServer.Patient(InsNir.Random(), "patient/Observation.rs"),
+                        ? LiveServer.Professional(scope: "user/Questionnaire.cruds")
+                        : LiveServer.Patient(InsNir.Random(), "patient/Questionnaire.rs"),
                 };
             },
             (Interaction.BinaryRead, "200") => async media =>
@@ -183,7 +183,8 @@ internal static class Probes
                 }
                 else
                 {
-                    body[type is "DocumentReference" or "List" ? "subject" : "patient"] = new JsonObject
+                    // The element naming the record: subject for documents, conditions, treatments and measurements, patient otherwise.
+                    body[body.ContainsKey("subject") ? "subject" : "patient"] = new JsonObject
                     {
                         ["identifier"] = new JsonObject { ["system"] = InsNir.System, ["value"] = InsNir.Random() }, // no such record
                     };

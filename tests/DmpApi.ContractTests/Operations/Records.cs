@@ -113,6 +113,23 @@ internal static class Records
                     ["purpose"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-ActReason", ["code"] = "TREAT" }),
                 },
             },
+            // The health profile (issue 15): an antécédent, a treatment, a vaccination, a measurement (LOINC, UCUM).
+            "Condition" => new JsonObject { ["resourceType"] = type, ["code"] = Concept("http://hl7.org/fhir/sid/icd-10", "E11"), ["subject"] = record },
+            "MedicationStatement" => new JsonObject
+            {
+                ["resourceType"] = type, ["status"] = "active", ["medicationCodeableConcept"] = Concept("urn:oid:1.2.250.1.213.2.3.1", "60234100"), ["subject"] = record,
+            },
+            "Immunization" => new JsonObject
+            {
+                ["resourceType"] = type, ["status"] = "completed", ["vaccineCode"] = Concept("http://hl7.org/fhir/sid/cvx", "88"), ["patient"] = record,
+                ["occurrenceDateTime"] = "2026-10-21",
+            },
+            "Observation" => new JsonObject
+            {
+                ["resourceType"] = type, ["status"] = "final", ["code"] = Concept("http://loinc.org", "29463-7"), ["subject"] = record,
+                ["effectiveDateTime"] = "2026-11-20T10:00:00+01:00",
+                ["valueQuantity"] = new JsonObject { ["value"] = 72.5, ["unit"] = "kg", ["system"] = "http://unitsofmeasure.org", ["code"] = "kg" },
+            },
             _ => throw new ArgumentException($"No body for {type}", nameof(type)),
         };
     }

@@ -29,3 +29,12 @@ public static class Tokens
     public static string With(IEnumerable<Claim> claims, AuthOptions? options = null, DateTime? notBefore = null, DateTime? expires = null) =>
         DevelopmentTokens.Mint(options ?? DmpApiApplication.Auth, claims, notBefore, expires);
 }
+
+/// <summary>A system's client-credentials token (issue 15): the Assurance Maladie feed, known by its client id.</summary>
+public static class SystemTokens
+{
+    public const string AssuranceMaladie = DmpApi.Auth.ClaimMapping.AssuranceMaladieClient;
+
+    public static string Feed(string clientId = AssuranceMaladie, string scope = "system/*.cruds") =>
+        DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.System(clientId, scope));
+}

@@ -381,7 +381,7 @@ public sealed class AuthenticationTests(TestStore store) : StoreFixture(store)
 /// <summary>Routing answers under /fhir are OperationOutcomes too (DESIGN §4 "Errors").</summary>
 public sealed class RoutingTests(TestStore store) : StoreFixture(store)
 {
-    [TestCase("fhir/Observation")]
+    [TestCase("fhir/Questionnaire")]
     [TestCase("fhir/Patient/some-id/no-such-thing")]
     public async Task An_unknown_route_answers_404_with_an_OperationOutcome(string path)
     {

@@ -235,7 +235,7 @@ public sealed class MutationFuzzTests(TestStore store) : StoreFixture(store)
                 target[Pick(random, ["unknownElement", "_status", "extension", "modifierExtension", "contained", "meta", "id", "resourceType"])] = RandomValue(random, 0);
                 break;
             case 3:
-                root["resourceType"] = Pick(random, [.. WritableTypes, "Binary", "Bundle", "Observation", "", Odd(random)]);
+                root["resourceType"] = Pick(random, [.. WritableTypes, "Binary", "Bundle", "Questionnaire", "", Odd(random)]);
                 break;
             default:
                 if (keys.Count > 0 && target[Pick(random, keys)] is JsonValue value && value.TryGetValue<string>(out var text))

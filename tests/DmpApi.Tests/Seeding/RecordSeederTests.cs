@@ -63,6 +63,28 @@ public sealed class RecordSeederTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task Each_seeded_record_holds_a_health_profile_with_a_weight_series_in_kilograms()
+    {
+        var documents = await SeedAsync(patients: 1, documentsPerPatient: 1);
+        var asSeeder = Fhir.As(Tokens.Professional(SeedingDoctor));
+        var patient = documents[0].Patient;
+
+        var conditions = await asSeeder.SearchBundleAsync("Condition", $"patient={patient}&_total=accurate");
+        var treatments = await asSeeder.SearchBundleAsync("MedicationStatement", $"patient={patient}&_total=accurate");
+        var vaccinations = await asSeeder.SearchBundleAsync("Immunization", $"patient={patient}&_total=accurate");
+        var weights = await asSeeder.SearchBundleAsync("Observation", $"patient={patient}&code=http://loinc.org|{Patients.HealthMeasurements.BodyWeight.Loinc}&_sort=date");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(conditions.Total, Is.EqualTo(2));
+            Assert.That(treatments.Total, Is.EqualTo(2));
+            Assert.That(vaccinations.Total, Is.EqualTo(3));
+            Assert.That(weights.Entry, Has.Count.EqualTo(4), "a weight every three months for a year");
+            Assert.That(weights.Entry.Select(e => ((Observation)e.Resource!).Value is Quantity q ? q.Code : null).Distinct(), Is.EqualTo(new[] { "kg" }));
+        });
+    }
+
+    [Test]
     public async Task The_seed_writer_saves_the_rows_the_api_saves_for_the_same_versions()
     {
         // Arrange: a record created through the API (its rows saved by SaveChanges), then the same rows saved again by

@@ -134,7 +134,8 @@ public sealed class AccessScopeCoverageTests
         Assert.That(_witness.UndecidedWrites, Has.Count.EqualTo(1));
     }
 
-    private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, List Folder, string BinaryId, string AuditId, string CommunicationId);
+    private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, List Folder, string BinaryId, string AuditId, string CommunicationId,
+        IReadOnlyDictionary<string, Resource> Entries);
 
     private async Task<Record> RecordAsync()
     {
@@ -151,7 +152,13 @@ public sealed class AccessScopeCoverageTests
         var audit = (await asPatient.SearchBundleAsync("AuditEvent", $"patient={patient.Id}&_count=1")).Entry.Single().Resource!.Id!;
         var communication = (await asPatient.SearchBundleAsync("Communication", $"patient={patient.Id}&_count=1")).Entry.Single().Resource!.Id!;
         var binary = document.Content.Single().Attachment.Url!.Split('/').Last();
-        return new Record(patient, builder.Ins!, document, allergy, consent, folder, binary, audit, communication);
+        var entries = new Dictionary<string, Resource>();
+        foreach (var type in HealthProfileEntries.Types)
+        {
+            entries[type] = await _fhir.CreatedAsync(HealthProfileEntries.Of(type, patient));
+        }
+
+        return new Record(patient, builder.Ins!, document, allergy, consent, folder, binary, audit, communication, entries);
     }
 
     /// <summary>One real call of the endpoint, with the token, route values, query and body it needs.</summary>
@@ -175,6 +182,7 @@ public sealed class AccessScopeCoverageTests
             "Binary" => (r.BinaryId, null!),
             "AuditEvent" => (r.AuditId, null!),
             "Communication" => (r.CommunicationId, null!),
+            _ when r.Entries.TryGetValue(type, out var entry) => (entry.Id!, entry),
             _ => throw new AssertionException($"{method} {route}: a new resource type; teach this test how to call it."),
         };
         var client = type is "AuditEvent" or "Communication" or "Consent" ? _fhir!.As(Tokens.Patient(r.Ins)) : _fhir!;
@@ -201,6 +209,7 @@ public sealed class AccessScopeCoverageTests
         "AllergyIntolerance" => AllergyBuilder.For(r.Patient).Build(),
         "Consent" => ConsentBuilder.For(r.Patient).Permitting("810008888888").Build(),
         "List" => FolderBuilder.For(r.Patient, r.Document.Id!),
+        _ when r.Entries.ContainsKey(type) => HealthProfileEntries.Of(type, r.Patient),
         _ => throw new AssertionException($"POST /fhir/{type}: teach this test what to create."),
     };
 

@@ -89,7 +89,7 @@ public sealed class SearchParameterRegistryTests
         Assert.Multiple(() =>
         {
             Assert.That(Registry.Find("DocumentReference", "no-such-parameter"), Is.Null);
-            Assert.That(Registry.For("Observation"), Is.Empty);
+            Assert.That(Registry.For("Questionnaire"), Is.Empty);
         });
     }
 }
