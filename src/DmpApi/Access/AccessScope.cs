@@ -87,7 +87,7 @@ public sealed class AccessScope(
         var stored = intent.Stored;
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
         var reopens = Requester.ActsForHolder && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
-        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance || HealthProfile.Default.IsEntry(intent.ResourceType);
+        var feeds = intent.Proposed is DocumentReference or AllergyIntolerance or List || HealthProfile.Default.IsEntry(intent.ResourceType);
         await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
 
         var refusal = intent.ResourceType switch
@@ -96,6 +96,7 @@ public sealed class AccessScope(
             "Patient" when stored is Patient before && intent.Proposed is Patient after => ResourceWriteRules.Patient(Requester, before, after),
             "AllergyIntolerance" when intent.Current is { } row => ResourceWriteRules.Allergy(Requester, row.DepositorIdNatPs),
             "RelatedPerson" => ResourceWriteRules.RelatedPerson(Requester, stored as RelatedPerson),
+            "List" when intent.Current is { } row => ResourceWriteRules.List(Requester, row.DepositorIdNatPs),
             var type when HealthProfile.Default.IsEntry(type) =>
                 HealthProfile.Default.Write(Requester, type, Writer.Depositor, intent.Current?.DepositorIdNatPs, stored, intent.Proposed),
             _ => null,
@@ -157,12 +158,31 @@ public sealed class AccessScope(
         Expression<Func<ResourceRow, bool>> inRecord = r => r.PatientId == patientId;
         return type switch
         {
-            "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))))),
+            // PDSm logical deletion: no version of a deleted document is readable, by anyone (404, not 410).
+            "DocumentReference" => new(Predicates.And(inRecord, CurrentVersionMatches(
+                Predicates.And(r => !r.IsDeleted, DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct))), deletionReadable: false))),
             "Consent" => new(Predicates.And(inRecord, ConsentPredicate())),
+            // A List is read as the documents it names: hidden when it names one the requester may not see (docs/ACCESS-RULES.md).
+            "List" => new(Predicates.And(inRecord, CurrentVersionMatches(ListPredicates.NamesNoHiddenDocument(db, DocumentPredicates.For(db, patientId, await DocumentFilterAsync(patientId, ct)))))),
             // A hidden entry is hidden in all its versions, as a masked document is.
             _ when HealthProfile.Default.IsEntry(type) => new(Predicates.And(inRecord, CurrentVersionMatches(await HealthProfilePredicateAsync(patientId, type, ct)))),
             _ => new(inRecord),
         };
+    }
+
+    /// <summary>
+    /// The current resources of a type with this business identifier (`system|value`, or a value in any system), across
+    /// records: located to decide on each (a conditional interaction, PDSm conditional PATCH); the caller reads each through
+    /// <see cref="ReadPredicateAsync"/>, so a hidden one stays absent.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LocateByIdentifierAsync(string type, string identifier, CancellationToken ct)
+    {
+        Consulted = true;
+        var bar = identifier.IndexOf('|', StringComparison.Ordinal);
+        var (system, value) = bar < 0 ? (null, identifier) : (identifier[..bar], identifier[(bar + 1)..]);
+        return await db.TokenIndex.AsNoTracking().TagWith(AccessPredicate.DecisionTag)
+            .Where(t => t.ResourceType == type && t.ParamName == "identifier" && t.Code == value && (system == null || t.System == system))
+            .Select(t => t.Resource!.LogicalId).Distinct().Take(10).ToListAsync(ct);
     }
 
     /// <summary>The Binary's document, located to decide on it (a Binary is read as its document is: DESIGN §4).</summary>
@@ -176,7 +196,7 @@ public sealed class AccessScope(
     /// r ⇒ the current row of r's logical resource meets the predicate: visibility decided on the current state applies to
     /// every version (issue 11, finding 7). A deleted document is judged on its deletion row, which keeps its labels.
     /// </summary>
-    private Expression<Func<ResourceRow, bool>> CurrentVersionMatches(Expression<Func<ResourceRow, bool>> deciding)
+    private Expression<Func<ResourceRow, bool>> CurrentVersionMatches(Expression<Func<ResourceRow, bool>> deciding, bool deletionReadable = true)
     {
         var r = Expression.Parameter(typeof(ResourceRow), "r");
         Expression<Func<ResourceRow, bool>> current = x => x.IsCurrent;
@@ -189,7 +209,9 @@ public sealed class AccessScope(
         var rows = Expression.Property(Expression.Constant(db), nameof(DmpDbContext.Resources));
         var any = Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(ResourceRow)], rows, Expression.Quote(inner));
         // The deletion itself carries no content: it answers as deleted (410) to whoever may read the record.
-        return Expression.Lambda<Func<ResourceRow, bool>>(Expression.OrElse(Expression.Property(r, nameof(ResourceRow.IsDeleted)), any), r);
+        return deletionReadable
+            ? Expression.Lambda<Func<ResourceRow, bool>>(Expression.OrElse(Expression.Property(r, nameof(ResourceRow.IsDeleted)), any), r)
+            : Expression.Lambda<Func<ResourceRow, bool>>(any, r);
     }
 
     /// <inheritdoc/>

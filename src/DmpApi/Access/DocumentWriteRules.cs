@@ -50,11 +50,9 @@ public static class DocumentWriteRules
                 "Only the professional who deposited this document may change, archive or delete it; the patient may mask it.");
         }
 
-        if (!WithoutChangeableElements(before).IsExactly(WithoutChangeableElements(after)))
+        if (!ChangesOnlyChangeableElements(before, after))
         {
-            throw FhirException.Unprocessable(
-                "Only status, securityLabel and the archive flag (extension " + DmpCodes.IsArchivedExtension + ") of a "
-                + "DocumentReference can change after its deposit (PDSm); publish a replacement document (relatesTo.code = replaces) instead.");
+            throw FhirException.Unprocessable(OnlyChangeableElements);
         }
 
         if (isAuthor)
@@ -71,6 +69,14 @@ public static class DocumentWriteRules
                 + "and archive flag belong to its author.");
         }
     }
+
+    public const string OnlyChangeableElements =
+        "Only status, securityLabel and the archive flag (extension " + DmpCodes.IsArchivedExtension + ") of a "
+        + "DocumentReference can change after its deposit (PDSm); publish a replacement document (relatesTo.code = replaces) instead.";
+
+    /// <summary>PDSm st_maj.md: after the deposit, only `status`, `securityLabel` and the archive flag change.</summary>
+    public static bool ChangesOnlyChangeableElements(DocumentReference before, DocumentReference after) =>
+        WithoutChangeableElements(before).IsExactly(WithoutChangeableElements(after));
 
     private static DocumentReference WithoutChangeableElements(DocumentReference document)
     {

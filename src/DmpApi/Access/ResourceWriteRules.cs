@@ -165,6 +165,12 @@ public static class ResourceWriteRules
         requester.ActsForHolder || stored is null
             ? null
             : "A legal representative, once recorded, is changed or ended by the holder or the representatives, not by a professional.";
+
+    /// <summary>IHE MHD Lists: the professional who submitted a List (or the patient, for a List of their record) changes or deletes it.</summary>
+    public static string? List(Requester requester, string? submitterIdNatPs) =>
+        requester.ActsForHolder || (submitterIdNatPs is not null && submitterIdNatPs == requester.IdNatPs)
+            ? null
+            : "Only the professional who submitted this List, or the patient, may change or delete it.";
     /// <summary>The requester as the store records a writer: a professional by idNatPs, a system by its client id, the patient as neither.</summary>
     public static DmpApi.Storage.Writer WriterOf(Requester requester) =>
         new(requester.IdNatPs, requester.Name, requester.Kind == RequesterKind.System ? requester.Subject : null);

@@ -19,6 +19,8 @@ public static class AuditEventMapping
     private const string RoleClassSystem = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
     private const string SourceTypeSystem = "http://terminology.hl7.org/CodeSystem/security-source-type";
     private const string BalpEntityTypeSystem = "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType";
+    public const string IheTransactionSystem = "urn:ihe:event-type-code";
+    private const string DicomSystem = "http://dicom.nema.org/resources/ontology/DCM";
 
     public static AuditEvent ToResource(AuditRecord record)
     {
@@ -28,7 +30,7 @@ public static class AuditEventMapping
             Id = record.Id.ToString(CultureInfo.InvariantCulture),
             Meta = new Meta { VersionId = "1", LastUpdated = recorded },
             Type = new Coding(EventTypeSystem, "rest", "Restful Operation"),
-            Subtype = [new Coding(InteractionSystem, record.Interaction)],
+            Subtype = [new Coding(InteractionSystem, record.Interaction), .. IheTransaction(record)],
             Action = Action(record.Interaction),
             Recorded = recorded,
             Outcome = record.Outcome switch
@@ -39,7 +41,8 @@ public static class AuditEventMapping
                 _ => AuditEvent.AuditEventOutcome.N12,
             },
             OutcomeDesc = $"HTTP {record.HttpStatus}",
-            Agent = [Requester(record)],
+            // BALP RESTful pattern: the user, the client that sent the request and the server that answered it.
+            Agent = [Requester(record), Client(record), Server()],
             // The server is the observer (BALP: source).
             Source = new AuditEvent.SourceComponent
             {
@@ -95,6 +98,36 @@ public static class AuditEventMapping
 
         return audit;
     }
+
+    /// <summary>
+    /// The IHE MHD transaction the request was (MHD audit patterns, BALP): ITI-65 the publication Bundle, ITI-66 a search
+    /// or read of Lists, ITI-67 a search or read of DocumentReferences, ITI-68 a document's content.
+    /// </summary>
+    public static IEnumerable<Coding> IheTransaction(AuditRecord record) => (record.Interaction, record.ResourceType) switch
+    {
+        ("transaction", "Bundle") => [new Coding(IheTransactionSystem, "ITI-65", "Provide Document Bundle")],
+        ("search-type" or "read", "List") => [new Coding(IheTransactionSystem, "ITI-66", "Find Document Lists")],
+        ("search-type" or "read", "DocumentReference") => [new Coding(IheTransactionSystem, "ITI-67", "Find Document References")],
+        ("read", "Binary") => [new Coding(IheTransactionSystem, "ITI-68", "Retrieve Document")],
+        _ => [],
+    };
+
+    /// <summary>BALP: the client application, known here by its network address (DICOM 110153 Source Role ID).</summary>
+    private static AuditEvent.AgentComponent Client(AuditRecord record) => new()
+    {
+        Type = new CodeableConcept(DicomSystem, "110153", "Source Role ID"),
+        Who = new ResourceReference { Display = "client of " + (record.Name ?? record.Subject) },
+        Requestor = false,
+        Network = record.ClientAddress is null ? null : new AuditEvent.NetworkComponent { Address = record.ClientAddress, Type = AuditEvent.AuditEventAgentNetworkType.N2 },
+    };
+
+    /// <summary>BALP: this server, which received the request (DICOM 110152 Destination Role ID).</summary>
+    private static AuditEvent.AgentComponent Server() => new()
+    {
+        Type = new CodeableConcept(DicomSystem, "110152", "Destination Role ID"),
+        Who = new ResourceReference { Display = "DmpApi" },
+        Requestor = false,
+    };
 
     /// <summary>The entity naming the patient (object-role 1).</summary>
     public static bool IsPatientEntity(AuditEvent.EntityComponent entity) =>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using DmpApi.Access;
 using DmpApi.Audit;
@@ -11,12 +10,13 @@ namespace DmpApi.Documents;
 
 /// <summary>
 /// IHE MHD ITI-65 Provide Document Bundle (DESIGN §4): a `transaction` Bundle at the base URL publishing documents —
-/// DocumentReferences, the Binaries holding their content and the SubmissionSet List — all stored in one transaction or none.
+/// DocumentReferences, the Binaries holding their content, the SubmissionSet List and any Folder Lists — all stored in one
+/// transaction or none, each created entry answering 201 with its location (PDSm transaction_response_example.fsh).
 /// </summary>
 public static class DocumentPublicationEndpoints
 {
     /// <summary>IHE MHD List types: the SubmissionSet that every ITI-65 Bundle carries.</summary>
-    public const string ListTypesSystem = "https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes";
+    public const string ListTypesSystem = ListRules.ListTypesSystem;
 
     public static RouteGroupBuilder MapDocumentPublicationEndpoints(this RouteGroupBuilder fhir)
     {
@@ -39,11 +39,17 @@ public static class DocumentPublicationEndpoints
         }
 
         var documents = Documents(bundle);
-        var created = await store.CreateAllAsync(http.GetAccessScope(), documents.Select(d => d.Document).ToList(), http.Request.BaseUrl(), ct);
+        var lists = Lists(bundle);
+        // Written in this order: a List's rules find the documents (and a SubmissionSet the Folders) it names in the same transaction.
+        var written = documents.Select(d => (d.Entry, Resource: (Resource)d.Document))
+            .Concat(lists.OrderBy(l => ListRules.IsSubmissionSet((List)l.Resource!) ? 1 : 0).Select(l => (Entry: l, Resource: l.Resource!)))
+            .ToList();
+        var created = await store.CreateAllAsync(http.GetAccessScope(), written.Select(w => w.Resource).ToList(), http.Request.BaseUrl(), ct,
+            link: () => LinkEntries(written));
 
         var response = new Bundle { Type = Bundle.BundleType.TransactionResponse, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
         var representation = http.Request.PreferredReturn() == PreferReturn.Representation;
-        var byEntry = documents.Select((d, i) => (d.Entry, Stored: created[i])).ToDictionary(x => x.Entry, x => x.Stored);
+        var byEntry = written.Select((w, i) => (w.Entry, Stored: created[i])).ToDictionary(x => x.Entry, x => x.Stored);
         foreach (var entry in bundle.Entry)
         {
             response.Entry.Add(Answer(entry, byEntry, documents, representation));
@@ -56,6 +62,49 @@ public static class DocumentPublicationEndpoints
 
         return new FhirResult(HttpStatusCode.OK, response);
     }
+
+    /// <summary>
+    /// The SubmissionSet (exactly one, IHE MHD ITI-65) and any Folders of the Bundle; each is stored as a List of the record
+    /// (PDSm_SubmissionSetComprehensive, PDSm_FolderComprehensive).
+    /// </summary>
+    private static List<Bundle.EntryComponent> Lists(Bundle bundle)
+    {
+        var lists = bundle.Entry.Where(e => e.Resource is List).ToList();
+        var submissionSets = lists.Count(e => ListRules.IsSubmissionSet((List)e.Resource!));
+        if (submissionSets != 1)
+        {
+            throw FhirException.Unprocessable(
+                $"A Provide Document Bundle carries exactly one SubmissionSet List ({ListTypesSystem}#submissionset); this one carries {submissionSets}.",
+                OperationOutcome.IssueType.Required);
+        }
+
+        return lists;
+    }
+
+    /// <summary>References between entries (by fullUrl, FHIR R4 §3.1.0.11.2) become the ids the store gave each created resource.</summary>
+    private static void LinkEntries(IReadOnlyList<(Bundle.EntryComponent Entry, Resource Resource)> written)
+    {
+        var locations = written.Where(w => !string.IsNullOrEmpty(w.Entry.FullUrl))
+            .ToDictionary(w => w.Entry.FullUrl!, w => $"{w.Resource.TypeName}/{w.Resource.Id}", StringComparer.Ordinal);
+        foreach (var (_, resource) in written)
+        {
+            foreach (var reference in Descendants(resource).OfType<ResourceReference>())
+            {
+                if (reference.Reference is { } url && locations.TryGetValue(url, out var location))
+                {
+                    reference.Reference = location;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<Base> Descendants(Base element) =>
+        element.EnumerateElements().SelectMany(e => e.Value switch
+        {
+            Base child => [child],
+            IEnumerable<Base> children => children,
+            _ => [],
+        }).SelectMany(c => Descendants(c).Prepend(c));
 
     private sealed record Publication(Bundle.EntryComponent Entry, DocumentReference Document, Dictionary<Bundle.EntryComponent, int> Contents);
 
@@ -82,13 +131,13 @@ public static class DocumentPublicationEndpoints
                     break;
                 case Binary:
                     throw FhirException.Unprocessable($"Bundle.entry[{index}] is a Binary without fullUrl: nothing can point to its content.", OperationOutcome.IssueType.Required);
-                case List list when list.Code?.Coding.Any(c => c.System == ListTypesSystem && c.Code == "submissionset") == true:
+                case List list when ListRules.IsSubmissionSet(list) || ListRules.IsFolder(list):
                     break;
                 case DocumentReference:
                     break;
                 default:
                     throw FhirException.Unprocessable(
-                        $"Bundle.entry[{index}] is a {entry.Resource.TypeName}: a Provide Document Bundle carries DocumentReferences, their Binary content and one SubmissionSet List ({ListTypesSystem}#submissionset).");
+                        $"Bundle.entry[{index}] is a {entry.Resource.TypeName}: a Provide Document Bundle carries DocumentReferences, their Binary content, one SubmissionSet List ({ListTypesSystem}#submissionset) and Folder Lists (#folder).");
             }
         }
 
@@ -133,14 +182,14 @@ public static class DocumentPublicationEndpoints
     {
         switch (entry.Resource)
         {
-            case DocumentReference when byEntry.TryGetValue(entry, out var stored):
+            case DocumentReference or List when byEntry.TryGetValue(entry, out var stored):
                 return new Bundle.EntryComponent
                 {
                     Resource = representation ? stored.Resource : null,
                     Response = new Bundle.ResponseComponent
                     {
                         Status = "201 Created",
-                        Location = $"DocumentReference/{stored.Id}/_history/{stored.Version}",
+                        Location = $"{stored.ResourceType}/{stored.Id}/_history/{stored.Version}",
                         Etag = $"W/\"{stored.Version}\"",
                         LastModified = new DateTimeOffset(stored.LastUpdated),
                     },
@@ -153,16 +202,7 @@ public static class DocumentPublicationEndpoints
                     Response = new Bundle.ResponseComponent { Status = "201 Created", Location = "Binary/" + url[(url.LastIndexOf('/') + 1)..] },
                 };
             default:
-                // The SubmissionSet is checked and acknowledged; the DMP keeps the documents it lists, not the List.
-                return new Bundle.EntryComponent
-                {
-                    Response = new Bundle.ResponseComponent
-                    {
-                        Status = "200 OK",
-                        Outcome = Outcomes.Information(string.Create(CultureInfo.InvariantCulture,
-                            $"SubmissionSet accepted: its {documents.Count} document(s) are stored; the List itself is not kept.")),
-                    },
-                };
+                throw new InvalidOperationException($"Bundle entry {entry.FullUrl} was neither stored nor refused.");
         }
     }
 }

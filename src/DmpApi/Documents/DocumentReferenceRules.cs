@@ -11,9 +11,14 @@ namespace DmpApi.Documents;
 /// A document belongs to one patient's record; inline content moves to a Binary whose url, size and SHA-1 hash
 /// the attachment then carries (DESIGN §4, PDSm: hash is SHA-1).
 /// </summary>
-internal sealed class DocumentReferenceRules : IResourceRules
+internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
 {
     public string ResourceType => "DocumentReference";
+
+    public Resource Tombstone(Resource current) => DocumentDeletion.Tombstone((DocumentReference)current);
+
+    public Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct) =>
+        DocumentDeletion.ReplacedChainAsync((DocumentReference)current, patientId, db, ct);
 
     public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
     {

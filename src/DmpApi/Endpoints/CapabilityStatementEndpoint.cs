@@ -106,6 +106,7 @@ public static class CapabilityStatementEndpoint
                 resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent
                 {
                     Name = p.Name,
+                    Definition = p.Definition,
                     Type = p.Kind switch
                     {
                         SearchParamKind.Token => SearchParamType.Token,

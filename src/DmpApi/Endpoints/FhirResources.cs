@@ -26,6 +26,7 @@ public static class FhirResources
         FhirResource.Of<AllergyIntoleranceRules>("AllergyIntolerance"),
         FhirResource.Of<ConsentRules>("Consent"),
         FhirResource.Of<RelatedPersonRules>("RelatedPerson"),
+        FhirResource.Of<ListRules>("List"),
         FhirResource.Of<ConditionRules>("Condition"),
         FhirResource.Of<MedicationStatementRules>("MedicationStatement"),
         FhirResource.Of<ImmunizationRules>("Immunization"),

@@ -42,6 +42,8 @@ internal static class FhirExamples
         "AllergyIntolerance" => Allergy(),
         "Consent" => PermitConsent(),
         "RelatedPerson" => Mother(),
+        "List" => SubmissionSet(),
+        "Parameters" => MaskingPatch(),
         "Condition" => Antecedent(),
         "MedicationStatement" => CurrentTreatment(),
         "Immunization" => Vaccination(),
@@ -81,6 +83,44 @@ internal static class FhirExamples
     };
 
     /// <summary>A consultation report (LOINC 11488-4, TRE_A03 class 10) deposited with its PDF inline (PDSm / IHE MHD ITI-65).</summary>
+    /// <summary>A FHIRPath Patch (FHIR R4 §3.1.0.6, the PDSm update format): the patient masks a document (MASQUE_PS).</summary>
+    private static Parameters MaskingPatch()
+    {
+        var patch = new Parameters();
+        patch.Parameter.Add(new Parameters.ParameterComponent
+        {
+            Name = "operation",
+            Part =
+            [
+                new() { Name = "type", Value = new Code("add") },
+                new() { Name = "path", Value = new FhirString("DocumentReference") },
+                new() { Name = "name", Value = new FhirString("securityLabel") },
+                new() { Name = "value", Value = Concept(DmpApi.Access.DmpCodes.TreA07System, "MASQUE_PS", "Non visible par les professionnels de santé") },
+            ],
+        });
+        return patch;
+    }
+
+    /// <summary>The SubmissionSet of a deposit (IHE MHD, PDSm_SubmissionSetComprehensive; after the ANS example List_lotDeSoumission.fsh).</summary>
+    private static List SubmissionSet() => new()
+    {
+        Id = "5f0e1c2d3b4a49688776a5b4c3d2e1f0",
+        Status = List.ListStatus.Current,
+        Mode = ListMode.Working,
+        Title = "Dossier de suivi post-opératoire",
+        Code = Concept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset", "Submission Set"),
+        Subject = new ResourceReference($"Patient/{PatientId}") { Identifier = new Identifier(Ins.NirSystem, InsNir) },
+        Date = "2026-11-20T11:30:00+01:00",
+        Source = new ResourceReference { Identifier = new Identifier(IdNatPsSystem, IdNatPs), Display = "Dr Jean DURAND" },
+        Identifier = [new Identifier("urn:ietf:rfc:3986", "urn:uuid:11111111-aaaa-bbbb-cccc-222222222222") { Use = Identifier.IdentifierUse.Usual }],
+        Extension =
+        [
+            new Extension("https://profiles.ihe.net/ITI/MHD/StructureDefinition/ihe-designationType",
+                Concept("https://mos.esante.gouv.fr/NOS/TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite", "SA05", "Centre de santé")),
+        ],
+        Entry = [new List.EntryComponent { Item = new ResourceReference($"DocumentReference/{DocumentId}") }],
+    };
+
     private static DocumentReference Document()
     {
         var document = DocumentShell();

@@ -96,8 +96,8 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "read";
                 responses.Fhir("200", $"The {type}", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
-                // A Patient is never deleted (DMP-RULES §3: closed instead).
-                if (!route.IsAppendOnly && type != "Patient")
+                // A Patient is never deleted (DMP-RULES §3: closed instead); a deleted document is absent (PDSm logical deletion: 404).
+                if (!route.IsAppendOnly && type is not ("Patient" or "DocumentReference"))
                 {
                     responses.Outcome("410", "The resource was deleted");
                 }
@@ -107,7 +107,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "vread";
                 responses.Fhir("200", $"The {type} version", type, FhirParameters.ReadHeaders());
                 responses.Outcome("404", "No such resource or version (a resource hidden from this requester answers the same)");
-                if (type != "Patient")
+                if (type is not ("Patient" or "DocumentReference"))
                 {
                     responses.Outcome("410", "This version is the deletion");
                 }
@@ -131,21 +131,43 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 WriteErrors(responses);
                 break;
             case FhirRouteKind.Patch:
-                operation.Description = $"Applies a JSON Patch (RFC 6902) to a {type}: only status, securityLabel and the archive flag "
-                    + "may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.";
+            {
+                // PDSm st_maj.md: the conditional form names the document by its business identifier.
+                var conditional = context.ApiDescription.RelativePath?.Contains("{id}", StringComparison.Ordinal) != true;
+                operation.Description = (conditional
+                        ? $"PDSm conditional PATCH: patches the {type} whose business identifier is ?identifier=system|value (none visible 404, several 412). "
+                        : string.Empty)
+                    + $"Applies a FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6: the format PDSm requires) or a JSON Patch (RFC 6902) to a {type}: "
+                    + "only status, securityLabel and the archive flag may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.";
                 anchor = "patch";
-                operation.RequestBody = JsonPatchBody();
+                operation.RequestBody = PatchBody(document);
+                if (conditional)
+                {
+                    parameters.Add(new OpenApiParameter
+                    {
+                        Name = "identifier", In = ParameterLocation.Query, Required = true,
+                        Description = "The document's business identifier (masterIdentifier or identifier), system|value",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    });
+                }
+
                 parameters.Add(FhirParameters.IfMatch());
                 parameters.Add(FhirParameters.Prefer(FhirParameters.PreferReturn));
                 responses.Fhir("200", "Patched: the new version (per Prefer)", type, FhirParameters.WriteHeaders());
-                responses.Outcome("400", "Not a JSON Patch document, or an unknown operation");
-                responses.Outcome("404", "No such resource (a resource hidden from this requester answers the same)");
-                responses.Outcome("410", "The resource was deleted");
-                responses.Outcome("412", "If-Match does not name the current version, or the resource changed while being patched");
+                responses.Outcome("400", conditional ? "No identifier, or not a patch document" : "Not a patch document, or an unknown operation");
+                responses.Outcome("404", conditional
+                    ? "No document the requester may see has this identifier"
+                    : "No such resource (a resource hidden from this requester answers the same)");
+                responses.Outcome("405", "The patch changes more than status, securityLabel and the archive flag (PDSm: publish a replacement instead)");
+                responses.Outcome("412", conditional
+                    ? "Several documents have this identifier, or If-Match does not name the current version"
+                    : "If-Match does not name the current version, or the resource changed while being patched");
                 responses.Outcome("413", "The body is larger than the configured limit");
-                responses.Outcome("415", "Content-Type is not application/json-patch+json");
-                responses.Outcome("422", "The patch fails (e.g. a test operation) or changes more than status, securityLabel and the archive flag");
+                responses.Outcome("415", "Content-Type is neither application/fhir+json, application/fhir+xml (FHIRPath Patch) nor application/json-patch+json");
+                responses.Outcome("422", "The patch cannot be applied (e.g. a failed test, a path that designates nothing) or yields an invalid resource");
                 break;
+            }
+
             case FhirRouteKind.Transaction:
                 operation.Description = "IHE MHD ITI-65 Provide Document Bundle: a transaction Bundle of POST entries — DocumentReferences, "
                     + "the Binaries their attachment.url points to (by fullUrl), and the SubmissionSet List — stored in one transaction or not "
@@ -164,7 +186,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("405", "A record is never deleted: close the record instead");
                 break;
             case FhirRouteKind.Delete:
-                operation.Description = "Logical delete: history and traces stay; later reads answer 410 Gone.";
+                operation.Description = type == "DocumentReference"
+                    ? "PDSm logical deletion: the document is kept with status superseded and PDSm_IsDeleted true, and so are the documents it "
+                        + "replaced; none of their versions is readable any more (404 to everyone); traces stay."
+                    : "Logical delete: history and traces stay; later reads answer 410 Gone.";
                 anchor = "delete";
                 responses.Empty("204", "Deleted");
                 responses.Outcome("404", "No such resource");
@@ -176,7 +201,6 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 anchor = "read";
                 responses.Binary("200", "The content: raw bytes (Content-Type of the document), or a FHIR Binary on request");
                 responses.Outcome("404", "No such content (content hidden from this requester answers the same)");
-                responses.Outcome("410", "The document was deleted");
                 break;
             case FhirRouteKind.Other when context.ApiDescription.RelativePath?.EndsWith(Lifecycle.EverythingEndpoint.Name, StringComparison.Ordinal) == true:
                 operation.Description = "The patient's export (issue 14): every current resource of the record that the requester may see, "
@@ -376,12 +400,12 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
         },
     };
 
-    /// <summary>A JSON Patch document, with the patient's masking as its example.</summary>
-    private static OpenApiRequestBody JsonPatchBody() => new()
+    /// <summary>A FHIRPath Patch (Parameters, in FHIR JSON or XML) or a JSON Patch document (RFC 6902).</summary>
+    private static OpenApiRequestBody PatchBody(OpenApiDocument document) => new()
     {
         Required = true,
-        Description = "A JSON Patch document (RFC 6902)",
-        Content = new Dictionary<string, OpenApiMediaType>
+        Description = "A FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6) or a JSON Patch document (RFC 6902)",
+        Content = new Dictionary<string, OpenApiMediaType>(FhirSchemas.Content("Parameters", document))
         {
             [Documents.DocumentPatchEndpoints.JsonPatchMediaType] = new()
             {

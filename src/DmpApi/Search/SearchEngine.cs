@@ -33,7 +33,9 @@ public sealed class SearchEngine(DmpDbContext db)
             }
         }
 
-        var reach = new Reach(records, Predicates.Or(visible), scope.ConsentPredicate(), entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
+        var visibleDocument = Predicates.Or(visible);
+        var reach = new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument),
+            entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
         var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
@@ -82,7 +84,7 @@ public sealed class SearchEngine(DmpDbContext db)
 
     /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
     private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent,
-        IReadOnlyDictionary<string, Expression<Func<ResourceRow, bool>>> VisibleEntries)
+        Expression<Func<ResourceRow, bool>> VisibleList, IReadOnlyDictionary<string, Expression<Func<ResourceRow, bool>>> VisibleEntries)
     {
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
@@ -92,6 +94,7 @@ public sealed class SearchEngine(DmpDbContext db)
             {
                 "DocumentReference" => rows.Where(VisibleDocument),
                 "Consent" => rows.Where(VisibleConsent),
+                "List" => rows.Where(VisibleList),
                 _ when VisibleEntries.TryGetValue(type, out var visibleEntry) => rows.Where(visibleEntry),
                 _ => rows,
             };

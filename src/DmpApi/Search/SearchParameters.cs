@@ -7,7 +7,9 @@ namespace DmpApi.Search;
 public enum SearchParamKind { Token, String, Date, Reference, Uri }
 
 /// <summary>One search parameter of one resource type, with the FHIRPath expression that fills its index.</summary>
-public sealed record SearchParam(string ResourceType, string Name, SearchParamKind Kind, string Expression, IReadOnlyList<string> Targets, string Description);
+/// <param name="Definition">The canonical URL of the SearchParameter that defines it, declared in the CapabilityStatement.</param>
+public sealed record SearchParam(string ResourceType, string Name, SearchParamKind Kind, string Expression, IReadOnlyList<string> Targets, string Description,
+    string? Definition = null);
 
 /// <summary>
 /// The search parameters of each supported type: the R4 SearchParameter definitions the Hl7.Fhir SDK ships,
@@ -48,7 +50,8 @@ public sealed partial class SearchParameterRegistry
                 }
 
                 parameters[definition.Name] = new SearchParam(type, definition.Name, kind.Value, expression,
-                    (definition.Target ?? []).Select(t => t.ToString()).ToArray(), definition.Description?.ToString() ?? definition.Name);
+                    (definition.Target ?? []).Select(t => t.ToString()).ToArray(), definition.Description?.ToString() ?? definition.Name,
+                    PdsmDefinitions.TryGetValue((type, definition.Name), out var pdsm) ? pdsm : definition.Url);
             }
 
             foreach (var custom in Custom(type))
@@ -66,12 +69,58 @@ public sealed partial class SearchParameterRegistry
     public SearchParam? Find(string resourceType, string name) =>
         _byType.TryGetValue(resourceType, out var p) && p.TryGetValue(name, out var sp) ? sp : null;
 
+    /// <summary>The canonical base of the ANS PDSm implementation guide (input/fsh/SearchParameter/*.fsh: {base}/SearchParameter/{Instance}).</summary>
+    public const string PdsmSearchParameters = "https://interop.esante.gouv.fr/ig/fhir/pdsm/SearchParameter/";
+
+    /// <summary>The PDSm archive flag as the current PDSm guide names it (PDSm_IsArchived.fsh); the older cisis URL is read too.</summary>
+    public const string PdsmIsArchivedExtension = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived";
+
+    private const string MhdExtensions = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/";
+
+    /// <summary>
+    /// SDK parameters that PDSm redefines with the same code and meaning (PDSm-DocumentReference-PatientAsSubject,
+    /// -PractitionerRoleAsAuthor, PDSm-List-PatientAsSubject, -PatientAsSource): declared under PDSm's definition.
+    /// </summary>
+    private static readonly Dictionary<(string, string), string> PdsmDefinitions = new()
+    {
+        [("DocumentReference", "patient")] = PdsmSearchParameters + "PDSm-DocumentReference-PatientAsSubject",
+        [("DocumentReference", "author")] = PdsmSearchParameters + "PDSm-DocumentReference-PractitionerRoleAsAuthor",
+        [("List", "patient")] = PdsmSearchParameters + "PDSm-List-PatientAsSubject",
+        [("List", "source")] = PdsmSearchParameters + "PDSm-List-PatientAsSource",
+    };
+
     private static IEnumerable<SearchParam> Custom(string type)
     {
+        if (type == "List")
+        {
+            // ITI-66 as PDSm lists it (input/pagecontent/st_recherche_lot.md): designationType and sourceId from IHE MHD, isArchived and authorOrg from PDSm.
+            yield return new SearchParam(type, "designationType", SearchParamKind.Token,
+                $"List.extension('{MhdExtensions}ihe-designationType').value", [], "IHE MHD: the clinical activity of the submission (designationType)",
+                "https://profiles.ihe.net/ITI/MHD/SearchParameter/List-DesignationType");
+            yield return new SearchParam(type, "sourceId", SearchParamKind.Token,
+                $"List.extension('{MhdExtensions}ihe-sourceId').value", [], "IHE MHD: the identifier of the submitting system (sourceId)",
+                "https://profiles.ihe.net/ITI/MHD/SearchParameter/List-SourceId");
+            yield return new SearchParam(type, "isArchived", SearchParamKind.Token,
+                $"List.extension.where(url='{PdsmIsArchivedExtension}' or url='{IsArchivedExtension}').value", [], "PDSm: whether the List is archived (true/false)",
+                PdsmSearchParameters + "PDSm-isArchived");
+            yield return new SearchParam(type, "authorOrg", SearchParamKind.Reference,
+                $"List.extension.where(url='{MhdExtensions}ihe-authorOrg').value | List.source.extension.where(url='{MhdExtensions}ihe-authorOrg').value",
+                ["Organization"], "PDSm: the organisation that authored the submission (authorOrg)", PdsmSearchParameters + "PDSm-List-authorOrg");
+        }
+
         if (type == "DocumentReference")
         {
             yield return new SearchParam(type, "isArchived", SearchParamKind.Token,
-                $"DocumentReference.extension('{IsArchivedExtension}').value", [], "PDSm: whether the document is archived (true/false)");
+                $"DocumentReference.extension('{IsArchivedExtension}').value", [], "PDSm: whether the document is archived (true/false)",
+                PdsmSearchParameters + "PDSm-isArchived");
+            // PDSm-DocumentReference-period-start.fsh / -period-end.fsh: dateDebutActe and dateFinActe.
+            yield return new SearchParam(type, "period-start", SearchParamKind.Date, "DocumentReference.context.period.start", [],
+                "PDSm: start of the act the document reports (dateDebutActe)", PdsmSearchParameters + "PDSm-DocumentReference-period-start");
+            yield return new SearchParam(type, "period-end", SearchParamKind.Date, "DocumentReference.context.period.end", [],
+                "PDSm: end of the act the document reports (dateFinActe)", PdsmSearchParameters + "PDSm-DocumentReference-period-end");
+            // IHE MHD ITI-67: when the document itself was created.
+            yield return new SearchParam(type, "creation", SearchParamKind.Date, "DocumentReference.content.attachment.creation", [],
+                "IHE MHD: when the document was created (attachment.creation)", "https://profiles.ihe.net/ITI/MHD/SearchParameter/DocumentReference-Creation");
             // IHE MHD ITI-67: author.given / author.family over the author, contained or not.
             yield return new SearchParam(type, "author.given", SearchParamKind.String,
                 "DocumentReference.contained.ofType(Practitioner).name.given | DocumentReference.contained.ofType(PractitionerRole).practitioner.display",

@@ -66,6 +66,17 @@ public interface IResourceRules
 }
 
 /// <summary>
+/// A type whose deletion is logical in its own terms (PDSm: a document is marked deleted, and so are the documents it
+/// replaced): what the deletion row keeps of the resource, and which other current rows are deleted with it.
+/// </summary>
+public interface IDeletionRules
+{
+    Resource Tombstone(Resource current);
+
+    Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct);
+}
+
+/// <summary>
 /// Versioned FHIR resource storage (DESIGN §5): each write is one transaction holding the new version, its index
 /// rows, the superseded flag on the previous version and any binaries; reads require an <see cref="AccessScope"/>.
 /// </summary>
@@ -109,15 +120,22 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         (await CreateAllAsync(scope, [resource], baseUrl, ct))[0];
 
     /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
-    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct)
+    /// <param name="link">Called once every resource has its id, before any is written: a transaction Bundle's references between its entries become these ids.</param>
+    public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct,
+        Action? link = null)
     {
         var created = new List<StoredResource>(resources.Count);
+        foreach (var resource in resources)
+        {
+            resource.Id = Guid.NewGuid().ToString("N");
+        }
+
+        link?.Invoke();
         using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         foreach (var resource in resources)
         {
-            var id = Guid.NewGuid().ToString("N");
-            resource.Id = id;
+            var id = resource.Id!;
             created.Add(await WriteVersionAsync(scope, resource, 1, baseUrl, previous: null, ct));
             if (resource is Patient && scope.OpeningPermit(id, Now()) is { } permit)
             {
@@ -180,14 +198,26 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             scope.Invalidate(changed);
         }
 
-        await SupersedeAsync(current, ct);
-        db.Resources.Add(new ResourceRow
+        var deletion = _rules.GetValueOrDefault(type) as IDeletionRules;
+        var deleted = new List<ResourceRow> { current };
+        if (deletion is not null)
         {
-            ResourceType = type, LogicalId = id, VersionId = current.VersionId + 1, IsCurrent = true, IsDeleted = true,
-            LastUpdated = Now(), PatientId = current.PatientId, Data = [],
-            DepositorIdNatPs = current.DepositorIdNatPs, DepositedAt = current.DepositedAt, IsMasked = current.IsMasked, IsInvisibleToPatient = current.IsInvisibleToPatient,
-            ConsentAudience = current.ConsentAudience,
-        });
+            deleted.AddRange(await deletion.DeletedWithAsync(ToStored(current).Resource!, current.PatientId, db, ct));
+        }
+
+        foreach (var row in deleted.DistinctBy(r => r.Id))
+        {
+            await SupersedeAsync(row, ct);
+            db.Resources.Add(new ResourceRow
+            {
+                ResourceType = row.ResourceType, LogicalId = row.LogicalId, VersionId = row.VersionId + 1, IsCurrent = true, IsDeleted = true,
+                LastUpdated = Now(), PatientId = row.PatientId,
+                // Kept for the history the server holds (PDSm: the deletion is logical), never served.
+                Data = deletion is null ? [] : ResourceCompression.Compress(FhirWire.SerializeJson(deletion.Tombstone(ToStored(row).Resource!))),
+                DepositorIdNatPs = row.DepositorIdNatPs, DepositedAt = row.DepositedAt, IsMasked = row.IsMasked, IsInvisibleToPatient = row.IsInvisibleToPatient,
+                ConsentAudience = row.ConsentAudience,
+            });
+        }
 
         await SaveAsync(type, id, current.VersionId, ct);
         await transaction.CommitAsync(ct);

@@ -4,7 +4,7 @@ using DmpApi.Tests.Contract;
 namespace DmpApi.ContractTests.Operations;
 
 /// <summary>The FHIR interaction a documented route is (FHIR R4 §3.1.0), from its method and path template.</summary>
-internal enum Interaction { Capabilities, SmartConfiguration, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, Delete, BinaryRead, Transaction, Everything, Unknown }
+internal enum Interaction { Capabilities, SmartConfiguration, Search, SearchByPost, Create, Read, VRead, History, Update, Patch, ConditionalPatch, Delete, BinaryRead, Transaction, Everything, Unknown }
 
 /// <summary>One operation of the OpenAPI document (method × path) with its documented responses.</summary>
 internal sealed record DocumentedOperation(string Method, string Path, IReadOnlyDictionary<string, IReadOnlyList<string>> Responses)
@@ -26,6 +26,7 @@ internal sealed record DocumentedOperation(string Method, string Path, IReadOnly
         ("GET", ["fhir", _, "{id}"]) => Interaction.Read,
         ("PUT", ["fhir", _, "{id}"]) => Interaction.Update,
         ("PATCH", ["fhir", _, "{id}"]) => Interaction.Patch,
+        ("PATCH", ["fhir", _]) => Interaction.ConditionalPatch,
         ("DELETE", ["fhir", _, "{id}"]) => Interaction.Delete,
         ("GET", ["fhir", _, "{id}", "_history"]) => Interaction.History,
         ("GET", ["fhir", _, "{id}", "_history", "{vid}"]) => Interaction.VRead,

@@ -60,7 +60,7 @@ internal static class Probes
             (Interaction.Everything, "404") => async _ => await HappyAsync(op, (await Records.SeedAsync(type)) with { Id = Guid.NewGuid().ToString("N") }),
             (Interaction.Create, "201") or (Interaction.Delete, "204")
                 or (Interaction.Read or Interaction.VRead or Interaction.History or Interaction.Search or Interaction.SearchByPost
-                    or Interaction.Update or Interaction.Patch or Interaction.Transaction, "200") =>
+                    or Interaction.Update or Interaction.Patch or Interaction.ConditionalPatch or Interaction.Transaction, "200") =>
                 async _ => await HappyAsync(op, await Records.SeedAsync(type)),
             (Interaction.Create, "200") => async _ =>
             {
@@ -104,15 +104,29 @@ internal static class Probes
             },
             // DMP-RULES §3: a record is closed, never deleted.
             (Interaction.Delete, "405") => async _ => await HappyAsync(op, await Records.SeedAsync(type)),
-            (Interaction.Patch, "400") => async _ =>
+            (Interaction.Patch or Interaction.ConditionalPatch, "400") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("{\"op\":\"replace\"}") }, // not an array
-            (Interaction.Patch, "413") => async _ =>
+            (Interaction.ConditionalPatch, "404") => async _ =>
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Url = $"{LiveServer.FhirBase}/{type}?identifier=urn:ietf:rfc:3986|urn:uuid:{Guid.NewGuid()}" },
+            (Interaction.ConditionalPatch, "412") => async _ =>
+            {
+                // PDSm st_maj.md: two documents with the same business identifier.
+                var seeded = await Records.SeedAsync(type);
+                var twin = Records.NewResource(type, seeded.Ins);
+                twin["masterIdentifier"] = (await Records.ReadAsync(seeded))["masterIdentifier"]!.DeepClone();
+                await Records.CreateAsync(seeded, twin);
+                return await HappyAsync(op, seeded);
+            },
+            // PDSm st_maj.md, flux 04: a patch of another element than status, securityLabel and the archive flag.
+            (Interaction.Patch or Interaction.ConditionalPatch, "405") => async _ =>
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("""[{"op":"add","path":"/description","value":"changed"}]""") },
+            (Interaction.Patch or Interaction.ConditionalPatch, "413") => async _ =>
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch(new string(' ', (int)LiveServer.MaxRequestBodyBytes + 1)) },
-            (Interaction.Patch, "415") => async _ =>
-                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = new StringContent("[]", Encoding.UTF8, FhirBodies.Json) },
-            (Interaction.Patch, "422") => async _ =>
-                // Only status, securityLabel and the archive flag change after the deposit (PDSm).
-                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("""[{"op":"replace","path":"/description","value":"changed"}]""") },
+            (Interaction.Patch or Interaction.ConditionalPatch, "415") => async _ =>
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = new StringContent("[]", Encoding.UTF8, "application/json") },
+            (Interaction.Patch or Interaction.ConditionalPatch, "422") => async _ =>
+                // A patch that cannot be applied: its test operation fails.
+                (await HappyAsync(op, await Records.SeedAsync(type))) with { Content = JsonPatch("""[{"op":"test","path":"/status","value":"superseded"}]""") },
             (Interaction.Transaction, "400") => async _ =>
             {
                 var seeded = await Records.SeedAsync(type);
@@ -207,6 +221,21 @@ internal static class Probes
             // The author withdraws the document (DMP-RULES §3: status is one of the elements that may change).
             Interaction.Patch => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
                 JsonPatch("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""")),
+            // PDSm: the document named by its business identifier, withdrawn with a FHIRPath Patch (Parameters).
+            Interaction.ConditionalPatch => new ProbeRequest(new HttpMethod("PATCH"),
+                $"{at}?identifier=urn:ietf:rfc:3986|{(await Records.ReadAsync(s))["masterIdentifier"]!["value"]!.GetValue<string>()}", s.Token,
+                Records.Body(new JsonObject
+                {
+                    ["resourceType"] = "Parameters",
+                    ["parameter"] = new JsonArray(new JsonObject
+                    {
+                        ["name"] = "operation",
+                        ["part"] = new JsonArray(
+                            new JsonObject { ["name"] = "type", ["valueCode"] = "replace" },
+                            new JsonObject { ["name"] = "path", ["valueString"] = "DocumentReference.status" },
+                            new JsonObject { ["name"] = "value", ["valueCode"] = "superseded" }),
+                    }),
+                })),
             _ => throw new ArgumentOutOfRangeException(nameof(op), op.Name, "No request for this interaction"),
         };
     }

@@ -74,12 +74,24 @@ internal static class Records
             "DocumentReference" => new JsonObject
             {
                 ["resourceType"] = type,
+                // The business identifier PDSm's conditional PATCH names the document by.
+                ["masterIdentifier"] = new JsonObject { ["system"] = "urn:ietf:rfc:3986", ["value"] = $"urn:uuid:{Guid.NewGuid()}" },
                 ["status"] = "current",
                 ["type"] = Concept("http://loinc.org", "11488-4"),
                 ["category"] = new JsonArray(Concept("https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument", "10")),
                 ["subject"] = record,
                 ["date"] = "2026-11-20T10:00:00+01:00",
                 ["content"] = new JsonArray(new JsonObject { ["attachment"] = new JsonObject { ["contentType"] = contentType, ["data"] = Pdf } }),
+            },
+            // An IHE MHD Folder of the record (PDSm_FolderComprehensive), filing nothing yet.
+            "List" => new JsonObject
+            {
+                ["resourceType"] = type,
+                ["status"] = "current",
+                ["mode"] = "working",
+                ["code"] = Concept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "folder"),
+                ["subject"] = record,
+                ["date"] = "2026-11-20T10:00:00+01:00",
             },
             "AllergyIntolerance" => new JsonObject
             {

@@ -380,6 +380,7 @@ public sealed class DocumentBundleBuilder
     private readonly Patient _patient;
     private readonly List<Resource> _extra = [];
     private readonly List<DocumentReference> _documents = [];
+    private bool _withFolder;
 
     private DocumentBundleBuilder(Patient patient) => _patient = patient;
 
@@ -389,6 +390,13 @@ public sealed class DocumentBundleBuilder
     public DocumentBundleBuilder With(DocumentBuilder document)
     {
         _documents.Add(document.Build());
+        return this;
+    }
+
+    /// <summary>A Folder (IHE MHD) filing every document of the Bundle, which the SubmissionSet names too.</summary>
+    public DocumentBundleBuilder WithFolder()
+    {
+        _withFolder = true;
         return this;
     }
 
@@ -409,8 +417,24 @@ public sealed class DocumentBundleBuilder
             Code = new CodeableConcept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset"),
             Subject = new ResourceReference($"Patient/{_patient.Id}"),
             Date = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+            // PDSm_SubmissionSetComprehensive: uniqueId, the identifier a consumer finds the submission by.
+            Identifier = [new Identifier("urn:ietf:rfc:3986", "urn:oid:1.2.250.1.999." + Random.Shared.NextInt64(1, long.MaxValue))],
         };
         Add(bundle, submission);
+        var folder = new List
+        {
+            Status = List.ListStatus.Current,
+            Mode = ListMode.Working,
+            Code = new CodeableConcept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "folder"),
+            Subject = new ResourceReference($"Patient/{_patient.Id}"),
+        };
+        if (_withFolder)
+        {
+            var folderUrl = "urn:uuid:" + Guid.NewGuid();
+            submission.Entry.Add(new List.EntryComponent { Item = new ResourceReference(folderUrl) });
+            Add(bundle, folder, folderUrl);
+        }
+
         foreach (var document in _documents)
         {
             foreach (var content in document.Content.Where(c => c.Attachment?.Data is not null))
@@ -423,6 +447,7 @@ public sealed class DocumentBundleBuilder
 
             var documentUrl = "urn:uuid:" + Guid.NewGuid();
             submission.Entry.Add(new List.EntryComponent { Item = new ResourceReference(documentUrl) });
+            folder.Entry.Add(new List.EntryComponent { Item = new ResourceReference(documentUrl) });
             Add(bundle, document, documentUrl);
         }
 
@@ -476,4 +501,38 @@ public sealed class RelatedPersonBuilder
         Relationship = [new CodeableConcept(Patients.MinorRecord.RoleCodeSystem, _relationship)],
         Name = [new HumanName { Family = "Martin", Given = ["Marie"] }],
     };
+}
+
+/// <summary>An IHE MHD Folder List of a record, filing the documents given (PDSm_FolderComprehensive).</summary>
+public static class FolderBuilder
+{
+    public static List For(Patient patient, params string[] documentIds) => new()
+    {
+        Status = List.ListStatus.Current,
+        Mode = ListMode.Working,
+        Code = new CodeableConcept("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "folder"),
+        Subject = new ResourceReference($"Patient/{patient.Id}"),
+        Entry = [.. documentIds.Select(id => new List.EntryComponent { Item = new ResourceReference($"DocumentReference/{id}") })],
+    };
+}
+
+/// <summary>FHIRPath Patch operations the SDK's PatchParameterExtensions do not build: a complex value given by parts.</summary>
+public static class FhirPathPatches
+{
+    /// <summary>PDSm st_maj.md: an extension not yet present is added to DocumentReference, its url and value as parts.</summary>
+    public static Parameters AddBooleanExtension(this Parameters patch, string url, bool value)
+    {
+        patch.Parameter.Add(new Parameters.ParameterComponent
+        {
+            Name = "operation",
+            Part =
+            [
+                new() { Name = "type", Value = new Code("add") },
+                new() { Name = "path", Value = new FhirString("DocumentReference") },
+                new() { Name = "name", Value = new FhirString("extension") },
+                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(url) }, new() { Name = "valueBoolean", Value = new FhirBoolean(value) }] },
+            ],
+        });
+        return patch;
+    }
 }

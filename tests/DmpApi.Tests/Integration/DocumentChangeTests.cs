@@ -120,7 +120,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task A_patch_that_changes_anything_but_status_labels_and_archive_flag_is_refused_with_422()
+    public async Task A_patch_that_changes_anything_but_status_labels_and_archive_flag_is_refused_with_405()
     {
         var (_, _, document) = await RecordWithDocumentAsync();
 
@@ -130,7 +130,8 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
 
         Assert.Multiple(() =>
         {
-            Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), patched.ToString());
+            // PDSm st_maj.md, flux 04: 405 Method Not Allowed.
+            Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.MethodNotAllowed), patched.ToString());
             Assert.That(patched.Diagnostics, Does.Contain("replacement"));
             Assert.That(after.Resource<DocumentReference>().Type!.Coding[0].Code, Is.EqualTo(document.Type!.Coding[0].Code));
         });
@@ -153,12 +154,13 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task A_patch_needs_the_JSON_Patch_media_type()
+    public async Task A_patch_needs_the_JSON_Patch_or_a_FHIR_media_type()
     {
         var (_, _, document) = await RecordWithDocumentAsync();
 
+        // application/fhir+json carries a FHIRPath Patch (PDSm); plain application/json is neither.
         var patched = await Fhir.SendAsync(HttpMethod.Patch, $"fhir/DocumentReference/{document.Id}",
-            FhirHttp.Body("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""", FhirHttp.Json), null);
+            FhirHttp.Body("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""", "application/json"), null);
 
         Assert.Multiple(() =>
         {

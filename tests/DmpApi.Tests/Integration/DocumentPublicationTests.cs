@@ -33,7 +33,7 @@ public sealed class DocumentPublicationTests(TestStore store) : StoreFixture(sto
         {
             Assert.That(published.Status, Is.EqualTo(HttpStatusCode.OK), published.ToString());
             Assert.That(response.Type, Is.EqualTo(Bundle.BundleType.TransactionResponse));
-            Assert.That(response.Entry.Select(e => e.Response!.Status), Is.EqualTo(new[] { "200 OK", "201 Created", "201 Created", "201 Created", "201 Created" }),
+            Assert.That(response.Entry.Select(e => e.Response!.Status), Is.EqualTo(new[] { "201 Created", "201 Created", "201 Created", "201 Created", "201 Created" }),
                 "SubmissionSet, then each Binary and its DocumentReference, in request order");
             Assert.That(response.Entry.Where(e => e.Response!.Location?.StartsWith("DocumentReference/") == true).Select(e => e.Response!.Location!.Split('/')[1]),
                 Is.EquivalentTo(stored.MatchIds()));

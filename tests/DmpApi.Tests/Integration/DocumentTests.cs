@@ -106,7 +106,7 @@ public sealed class DocumentTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task The_Binary_of_a_deleted_document_answers_410()
+    public async Task The_Binary_of_a_deleted_document_answers_404()
     {
         var patient = await CreatePatientAsync();
         var created = await CreateDocumentAsync(DocumentBuilder.For(patient));
@@ -114,7 +114,7 @@ public sealed class DocumentTests(TestStore store) : StoreFixture(store)
 
         var response = await Fhir.GetAsync(BinaryUrl(created));
 
-        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Gone), response.ToString());
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound), response.ToString());
     }
 
     [Test]

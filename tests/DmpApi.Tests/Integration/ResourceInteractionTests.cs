@@ -241,14 +241,15 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NoContent), response.ToString());
     }
 
+    // A document's deletion is PDSm's logical deletion (404 to everyone): tests/DmpApi.Tests/Integration/DocumentDeletionTests.cs.
     [Test]
-    public async Task Reading_a_deleted_document_answers_410_Gone()
+    public async Task Reading_a_deleted_allergy_answers_410_Gone()
     {
         var patient = await CreatePatientAsync();
-        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        var document = await Fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
+        await Fhir.DeleteAsync($"fhir/AllergyIntolerance/{document.Id}");
 
-        var response = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}");
+        var response = await Fhir.GetAsync($"fhir/AllergyIntolerance/{document.Id}");
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Gone), response.ToString());
         Assert.That(response.Outcome.Issue.Single().Code, Is.EqualTo(OperationOutcome.IssueType.Deleted));
@@ -258,13 +259,13 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     public async Task Deleting_a_deleted_resource_again_answers_204_and_adds_no_version()
     {
         var patient = await CreatePatientAsync();
-        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        var document = await Fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
+        await Fhir.DeleteAsync($"fhir/AllergyIntolerance/{document.Id}");
 
-        var response = await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        var response = await Fhir.DeleteAsync($"fhir/AllergyIntolerance/{document.Id}");
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NoContent), response.ToString());
-        var history = (await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}/_history")).Resource<Bundle>();
+        var history = (await Fhir.GetAsync($"fhir/AllergyIntolerance/{document.Id}/_history")).Resource<Bundle>();
         Assert.That(history.Entry, Has.Count.EqualTo(2));
     }
 
@@ -277,15 +278,15 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     }
 
     [Test]
-    public async Task History_of_a_deleted_document_still_lists_every_version()
+    public async Task History_of_a_deleted_allergy_still_lists_every_version()
     {
         var patient = await CreatePatientAsync();
-        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        document.Status = DocumentReferenceStatus.EnteredInError;
+        var document = await Fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
+        document.Criticality = AllergyIntolerance.AllergyIntoleranceCriticality.High;
         Assert.That((await Fhir.UpdateAsync(document)).Status, Is.EqualTo(HttpStatusCode.OK), "arrange: a second version");
-        await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        await Fhir.DeleteAsync($"fhir/AllergyIntolerance/{document.Id}");
 
-        var response = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}/_history");
+        var response = await Fhir.GetAsync($"fhir/AllergyIntolerance/{document.Id}/_history");
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
         var history = response.Resource<Bundle>();
@@ -301,23 +302,23 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     public async Task Vread_of_an_old_version_still_works_after_delete()
     {
         var patient = await CreatePatientAsync();
-        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        var document = await Fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
+        await Fhir.DeleteAsync($"fhir/AllergyIntolerance/{document.Id}");
 
-        var response = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}/_history/1");
+        var response = await Fhir.GetAsync($"fhir/AllergyIntolerance/{document.Id}/_history/1");
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
-        Assert.That(response.Resource<DocumentReference>().Id, Is.EqualTo(document.Id));
+        Assert.That(response.Resource<AllergyIntolerance>().Id, Is.EqualTo(document.Id));
     }
 
     [Test]
     public async Task Vread_of_the_deletion_version_answers_410()
     {
         var patient = await CreatePatientAsync();
-        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
-        await Fhir.DeleteAsync($"fhir/DocumentReference/{document.Id}");
+        var document = await Fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
+        await Fhir.DeleteAsync($"fhir/AllergyIntolerance/{document.Id}");
 
-        var response = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}/_history/2");
+        var response = await Fhir.GetAsync($"fhir/AllergyIntolerance/{document.Id}/_history/2");
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Gone), response.ToString());
     }

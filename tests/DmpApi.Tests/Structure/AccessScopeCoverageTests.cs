@@ -134,7 +134,7 @@ public sealed class AccessScopeCoverageTests
         Assert.That(_witness.UndecidedWrites, Has.Count.EqualTo(1));
     }
 
-    private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, RelatedPerson Representative, string BinaryId, string AuditId, string CommunicationId,
+    private sealed record Record(Patient Patient, string Ins, DocumentReference Document, AllergyIntolerance Allergy, Consent Consent, RelatedPerson Representative, List Folder, string BinaryId, string AuditId, string CommunicationId,
         IReadOnlyDictionary<string, Resource> Entries);
 
     private async Task<Record> RecordAsync()
@@ -142,10 +142,13 @@ public sealed class AccessScopeCoverageTests
         var builder = new PatientBuilder();
         var patient = await _fhir!.CreatedAsync(builder.Build());
         var asPatient = _fhir.As(Tokens.Patient(builder.Ins!));
-        var document = await _fhir.CreatedAsync(DocumentBuilder.For(patient).Build());
+        var identified = DocumentBuilder.For(patient).Build();
+        identified.MasterIdentifier = new Identifier("urn:ietf:rfc:3986", "urn:uuid:" + Guid.NewGuid()); // what a conditional PATCH names
+        var document = await _fhir.CreatedAsync(identified);
         var allergy = await _fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
         var consent = await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting("810009999999").Build());
         var representative = await asPatient.CreatedAsync(RelatedPersonBuilder.For(patient).Build());
+        var folder = await _fhir.CreatedAsync(FolderBuilder.For(patient, document.Id!));
         await _fhir.As(Tokens.Professional("810009999999")).GetAsync($"fhir/Patient/{patient.Id}"); // a first access: a notification
         var audit = (await asPatient.SearchBundleAsync("AuditEvent", $"patient={patient.Id}&_count=1")).Entry.Single().Resource!.Id!;
         var communication = (await asPatient.SearchBundleAsync("Communication", $"patient={patient.Id}&_count=1")).Entry.Single().Resource!.Id!;
@@ -156,7 +159,7 @@ public sealed class AccessScopeCoverageTests
             entries[type] = await _fhir.CreatedAsync(HealthProfileEntries.Of(type, patient));
         }
 
-        return new Record(patient, builder.Ins!, document, allergy, consent, representative, binary, audit, communication, entries);
+        return new Record(patient, builder.Ins!, document, allergy, consent, representative, folder, binary, audit, communication, entries);
     }
 
     /// <summary>One real call of the endpoint, with the token, route values, query and body it needs.</summary>
@@ -177,6 +180,7 @@ public sealed class AccessScopeCoverageTests
             "AllergyIntolerance" => (r.Allergy.Id!, r.Allergy),
             "Consent" => (r.Consent.Id!, r.Consent),
             "RelatedPerson" => (r.Representative.Id!, r.Representative),
+            "List" => (r.Folder.Id!, r.Folder),
             "Binary" => (r.BinaryId, null!),
             "AuditEvent" => (r.AuditId, null!),
             "Communication" => (r.CommunicationId, null!),
@@ -193,6 +197,7 @@ public sealed class AccessScopeCoverageTests
             ("POST", [] or [""]) => client.CreateAsync(NewOf(type, r)),
             ("GET", _) => client.GetAsync(path),
             ("PUT", _) => client.UpdateAsync(current),
+            ("PATCH", [] or [""]) => client.PatchAsync($"fhir/{type}?identifier={r.Document.MasterIdentifier!.System}|{r.Document.MasterIdentifier.Value}", JsonPatches.Mask),
             ("PATCH", _) => client.PatchAsync(path, JsonPatches.Mask),
             ("DELETE", _) => client.DeleteAsync(path),
             _ => throw new AssertionException($"{method} {route}: a new kind of endpoint; teach this test how to call it."),
@@ -206,6 +211,7 @@ public sealed class AccessScopeCoverageTests
         "AllergyIntolerance" => AllergyBuilder.For(r.Patient).Build(),
         "Consent" => ConsentBuilder.For(r.Patient).Permitting("810008888888").Build(),
         "RelatedPerson" => RelatedPersonBuilder.For(r.Patient).As("FTH").Build(),
+        "List" => FolderBuilder.For(r.Patient, r.Document.Id!),
         _ when r.Entries.ContainsKey(type) => HealthProfileEntries.Of(type, r.Patient),
         _ => throw new AssertionException($"POST /fhir/{type}: teach this test what to create."),
     };
