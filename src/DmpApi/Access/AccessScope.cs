@@ -49,7 +49,9 @@ public sealed class AccessScope(
         }
 
         // Issue 15: a system (the Assurance Maladie feed) deposits documents and health profile entries, and nothing else.
-        if (Requester.Kind == RequesterKind.System && intent.ResourceType != "DocumentReference" && !HealthProfile.Default.IsEntry(intent.ResourceType))
+        // Issue 14: one with the death-record right also updates a Patient, which ResourceWriteRules.Patient confines to recording the death.
+        if (Requester.Kind == RequesterKind.System && intent.ResourceType != "DocumentReference" && !HealthProfile.Default.IsEntry(intent.ResourceType)
+            && !(Requester.RecordsDeaths && intent.ResourceType == "Patient" && !intent.OpensRecord))
         {
             throw new FhirException(HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden,
                 $"A system feeds records with documents and health profile entries; it does not write {intent.ResourceType}.");
@@ -261,6 +263,9 @@ public sealed class AccessScope(
 
         return decision;
     }
+
+    /// <inheritdoc/>
+    public bool UpdatesUnread(string resourceType) => Requester.RecordsDeaths && resourceType == "Patient";
 
     /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>
     public async Task<bool> RequireReadAsync(string patientId, CancellationToken ct)

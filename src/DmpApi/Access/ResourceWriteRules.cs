@@ -38,8 +38,25 @@ public static class ResourceWriteRules
     public static string? Patient(Requester requester, Patient stored, Patient proposed)
     {
         ArgumentNullException.ThrowIfNull(requester);
+        if (requester.Kind == RequesterKind.System)
+        {
+            return DeathRecord(requester, stored, proposed);
+        }
+
         if (requester.ActsForHolder)
         {
+            if (RecordClosure.IsClosedOnDeath(stored))
+            {
+                // Issue 14: a death closes the record for good; a mistaken death is corrected at its source (INSi, état civil), not by a reopening.
+                return "This DMP was closed on its holder's recorded death: it is not reopened nor changed. "
+                    + "A death recorded in error is corrected at its source (INSi, état civil).";
+            }
+
+            if (RecordClosure.IsClosedOnDeath(proposed))
+            {
+                return "A death is recorded by the death feed (INSi, état civil); close your DMP with your own motif, or none.";
+            }
+
             return PatientElements.Any(e => e.ChangedBy == Owner.Professional && !Same(e.Read(stored), e.Read(proposed)))
                 ? "A minor's record access mode (secret or normal) is set by the professional who opens it; send the Patient with it unchanged."
                 : null;
@@ -78,6 +95,50 @@ public static class ResourceWriteRules
         return added.Count == 1 && ConsentDirectives.IdNatPsOf(added[0]) == requester.IdNatPs
             ? null
             : $"A médecin may add only themselves to generalPractitioner (a reference with identifier {DmpCodes.IdNatPsSystem}|{requester.IdNatPs}); the patient declares any other.";
+    }
+
+    /// <summary>The elements a death feed sets (issue 14): the death, the closure and its extensions; every other stays as stored.</summary>
+    public static readonly IReadOnlySet<string> DeathElements = new HashSet<string> { "active", "closure extensions", "deceased" };
+
+    /// <summary>
+    /// A system's change of a Patient (issue 14): with the death-record right, only recording the death of an open record's
+    /// holder — deceased set, active false, the death motif — and nothing else, as <see cref="PatientElements"/> reads it.
+    /// </summary>
+    private static string? DeathRecord(Requester requester, Patient stored, Patient proposed)
+    {
+        if (!requester.RecordsDeaths)
+        {
+            return "This system does not record deaths (Auth:ClaimMappings:…:RecordsDeaths); it does not write Patient.";
+        }
+
+        var recordsDeath = proposed.Deceased is FhirDateTime { Value: not null } or FhirBoolean { Value: true } && proposed.Active == false
+            && RecordClosure.IsClosedOnDeath(proposed);
+        if (!recordsDeath)
+        {
+            return "A death feed records a death only: Patient.deceasedDateTime (or deceasedBoolean true), active = false and the closure motif "
+                + $"{{base}}{RecordClosure.OwnMotifSystemName}|{RecordClosure.ClosedOnDeath} in extension {{base}}{RecordClosure.MotifName}.";
+        }
+
+        var changed = PatientElements.Where(e => !DeathElements.Contains(e.Element) && !Same(e.Read(stored), e.Read(proposed))).Select(e => e.Element).ToList();
+        if (changed.Count == 0 && !Same([WithoutDeath(stored)], [WithoutDeath(proposed)]))
+        {
+            changed.Add("other elements");
+        }
+
+        return changed.Count == 0
+            ? null
+            : $"A death feed changes nothing but the death and the closure; send the Patient with its {string.Join(", ", changed)} unchanged.";
+    }
+
+    /// <summary>The Patient with what a death feed sets (and the version metadata) removed, to compare the rest whole.</summary>
+    private static Patient WithoutDeath(Patient patient)
+    {
+        var rest = (Patient)patient.DeepCopy();
+        rest.Meta = null;
+        rest.Active = null;
+        rest.Deceased = null;
+        rest.Extension.RemoveAll(RecordClosure.IsClosure);
+        return rest;
     }
 
     /// <summary>

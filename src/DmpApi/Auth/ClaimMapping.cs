@@ -54,6 +54,13 @@ public sealed class ClaimMapping
     /// <summary>The systems accepted, by client id, with the name their writes and traces carry (issue 15: the Assurance Maladie feed).</summary>
     public Dictionary<string, string> Systems { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The systems among <see cref="Systems"/> granted the death-record right (issue 14: the INSi/état-civil death feed):
+    /// they close a record on a recorded death, and change nothing else of a Patient. A list beside <see cref="Systems"/>
+    /// so that existing `Systems:&lt;client id&gt; = name` entries keep binding.
+    /// </summary>
+    public HashSet<string> RecordsDeaths { get; set; } = new(StringComparer.Ordinal);
+
     public string Subject { get; set; } = "sub";
 
     /// <summary>The claim names of this server's own tokens (the `token` command, tests, the benchmark).</summary>
@@ -71,8 +78,12 @@ public sealed class ClaimMapping
         RepresentativeId = "representative_id",
         TraceRestriction = "trace_restriction",
         ClientId = "client_id",
-        Systems = new(StringComparer.Ordinal) { [AssuranceMaladieClient] = "Assurance Maladie" },
+        Systems = new(StringComparer.Ordinal) { [AssuranceMaladieClient] = "Assurance Maladie", [DeathFeedClient] = "INSi (décès)" },
+        RecordsDeaths = new(StringComparer.Ordinal) { DeathFeedClient },
     };
+
+    /// <summary>The client id of the death feed (INSi / état civil) in development tokens: the one system that records deaths.</summary>
+    public const string DeathFeedClient = "insi-deces";
 
     /// <summary>The client id of the Assurance Maladie's care-history feed in development tokens.</summary>
     public const string AssuranceMaladieClient = "assurance-maladie";

@@ -56,6 +56,9 @@ public sealed record Requester(
     /// <summary>The identity provider grants the medical regulation attribute (centre 15): the only way to ETREAT.</summary>
     public bool HasRegulationAttribute { get; init; }
 
+    /// <summary>A system granted the death-record right (ClaimMapping.RecordsDeaths): it closes a record on its holder's death (issue 14).</summary>
+    public bool RecordsDeaths { get; init; }
+
     /// <summary>Why the professional chose this access mode: the justification a bris de glace requires, kept in the audit trail.</summary>
     public string? PurposeOfUseReason { get; init; }
 
@@ -137,7 +140,10 @@ public sealed record Requester(
             }
 
             return new Requester(RequesterKind.System, clientId, null, null, null, systemName, TreatmentPurpose,
-                scopes.Where(s => s.StartsWith("system/", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal));
+                scopes.Where(s => s.StartsWith("system/", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal))
+            {
+                RecordsDeaths = mapping.RecordsDeaths.Contains(clientId),
+            };
         }
 
         problem = $"The token names neither a professional ({mapping.IdNatPs ?? "no idNatPs claim configured"}) nor a patient ({mapping.Ins ?? "no INS claim configured"}).";

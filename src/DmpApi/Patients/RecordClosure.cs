@@ -21,6 +21,15 @@ public static class RecordClosure
     /// <summary>Closure at the holder's request: what the server records when the holder gives no motif.</summary>
     public const string ClosedAtHoldersRequest = "FERMETURE_DEMANDE_PATIENT";
 
+    /// <summary>
+    /// The closure motives this server defines itself (`{base}/CodeSystem/dmp-closure-motif`): no public ANS source gives
+    /// the death motif's code in <see cref="MotifSystem"/>, so none is invented in that OID (docs/ACCESS-RULES.md §1c).
+    /// </summary>
+    public const string OwnMotifSystemName = "/CodeSystem/dmp-closure-motif";
+
+    /// <summary>Closure on the holder's recorded death, which only a system with the death-record right sends.</summary>
+    public const string ClosedOnDeath = "DECES";
+
     public static string ClosedOnUrl(string baseUrl) => baseUrl + ClosedOnName;
 
     public static string ReasonUrl(string baseUrl) => baseUrl + ReasonName;
@@ -51,6 +60,15 @@ public static class RecordClosure
             patient.Extension.Add(new Extension(baseUrl + MotifName, new Coding(MotifSystem, ClosedAtHoldersRequest, "Fermeture à la demande du patient")));
         }
     }
+
+    /// <summary>The Patient carries the death motif (in the server's own closure-motif system, whatever its base URL).</summary>
+    public static bool IsClosedOnDeath(Patient patient) =>
+        patient.Active == false && patient.Extension.Any(e => e.Url?.EndsWith(MotifName, StringComparison.Ordinal) == true
+            && e.Value is Coding { Code: ClosedOnDeath, System: { } system } && system.EndsWith(OwnMotifSystemName, StringComparison.Ordinal));
+
+    /// <summary>The death motif as the death feed sends it.</summary>
+    public static Extension DeathMotif(string baseUrl) =>
+        new(baseUrl + MotifName, new Coding(baseUrl + OwnMotifSystemName, ClosedOnDeath, "Fermeture sur décès"));
 
     /// <summary>The closure's date as the server recorded it; null when the Patient carries none (open, or closed before dates were kept).</summary>
     public static DateTimeOffset? ClosedOn(Patient patient) =>

@@ -160,7 +160,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
-        if (current is null || !await MayReadAsync(scope, current, ct))
+        if (current is null || !(scope.UpdatesUnread(current.ResourceType) || await MayReadAsync(scope, current, ct)))
         {
             throw FhirException.NotFound(resource.TypeName, resource.Id);
         }

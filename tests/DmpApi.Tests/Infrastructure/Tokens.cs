@@ -39,6 +39,9 @@ public static class SystemTokens
 {
     public const string AssuranceMaladie = DmpApi.Auth.ClaimMapping.AssuranceMaladieClient;
 
+    /// <summary>The development death feed (INSi / état civil), granted the death-record right.</summary>
+    public const string DeathFeed = DmpApi.Auth.ClaimMapping.DeathFeedClient;
+
     public static string Feed(string clientId = AssuranceMaladie, string scope = "system/*.cruds") =>
         DevelopmentTokens.Mint(DmpApiApplication.Auth, DevelopmentTokens.System(clientId, scope));
 }
