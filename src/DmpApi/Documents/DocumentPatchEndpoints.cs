@@ -23,6 +23,12 @@ public static class DocumentPatchEndpoints
 {
     public const string JsonPatchMediaType = "application/json-patch+json";
 
+    /// <summary>The bodies PATCH takes, as the CapabilityStatement's patchFormat declares them: FHIRPath Patch in both FHIR formats, then JSON Patch.</summary>
+    public static readonly IReadOnlyList<string> PatchFormats = ["application/fhir+json", "application/fhir+xml", JsonPatchMediaType];
+
+    /// <summary>The FHIR media types of R4 and their DSTU2 spellings, which clients still send.</summary>
+    private static readonly string[] FhirPathPatchMediaTypes = ["application/fhir+json", "application/fhir+xml", "application/json+fhir", "application/xml+fhir"];
+
     /// <summary>Maps PATCH /{id} on the DocumentReference group.</summary>
     public static RouteGroupBuilder MapDocumentPatchEndpoints(this RouteGroupBuilder documents)
     {
@@ -117,7 +123,7 @@ public static class DocumentPatchEndpoints
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media)
             || !media.MediaType.Equals(JsonPatchMediaType, StringComparison.OrdinalIgnoreCase))
         {
-            if (media?.MediaType.Value is not ("application/fhir+json" or "application/fhir+xml" or "application/json+fhir" or "application/xml+fhir"))
+            if (media?.MediaType.Value is not { } type || !FhirPathPatchMediaTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
             {
                 throw new FhirException(HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported,
                     $"PATCH takes a FHIRPath Patch (a Parameters resource, Content-Type: application/fhir+json or application/fhir+xml) or a JSON Patch (Content-Type: {JsonPatchMediaType}).");

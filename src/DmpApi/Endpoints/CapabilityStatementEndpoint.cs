@@ -1,6 +1,7 @@
 using DmpApi.Auth;
 using System.Net;
 using DmpApi.Audit;
+using DmpApi.Documents;
 using DmpApi.Fhir;
 using DmpApi.Notifications;
 using DmpApi.Search;
@@ -37,7 +38,7 @@ public static class CapabilityStatementEndpoint
             Kind = CapabilityStatementKind.Instance,
             FhirVersion = FHIRVersion.N4_0_1,
             Format = ["application/fhir+json", "application/fhir+xml"],
-            PatchFormat = ["application/json-patch+json"],
+            PatchFormat = [.. DocumentPatchEndpoints.PatchFormats],
             Instantiates = [PdsmDocumentSharingManager],
             Software = new CapabilityStatement.SoftwareComponent { Name = "DmpApi", Version = typeof(CapabilityStatementEndpoint).Assembly.GetName().Version?.ToString() },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "DmpApi", Url = baseUrl },

@@ -108,6 +108,20 @@ public sealed partial class SearchParameterRegistry
                 ["Organization"], "PDSm: the organisation that authored the submission (authorOrg)", PdsmSearchParameters + "PDSm-List-authorOrg");
         }
 
+        // R4 gives Immunization and Observation a `date` but not Condition or MedicationStatement; the health profile is
+        // searched by `date` on every type (issue 15), so the entry's own clinical date answers it (onset-date, effective).
+        if (type == "Condition")
+        {
+            yield return new SearchParam(type, "date", SearchParamKind.Date, "Condition.onset.as(dateTime) | Condition.onset.as(Period)", [],
+                "DmpApi: when the condition began (as onset-date), the date every health profile type is searched by");
+        }
+
+        if (type == "MedicationStatement")
+        {
+            yield return new SearchParam(type, "date", SearchParamKind.Date, "MedicationStatement.effective", [],
+                "DmpApi: when the medication is or was taken (as effective), the date every health profile type is searched by");
+        }
+
         if (type == "DocumentReference")
         {
             yield return new SearchParam(type, "isArchived", SearchParamKind.Token,

@@ -32,7 +32,7 @@ public sealed class SmartConfigurationTests(TestStore store) : StoreFixture(stor
         Assert.Multiple(() =>
         {
             Assert.That(statement.Instantiates, Does.Contain("http://esante.gouv.fr/ci-sis/fhir/CapabilityStatements/PDSm.GestionnaireDePartageDeDocuments"));
-            Assert.That(statement.PatchFormat, Does.Contain("application/json-patch+json"));
+            Assert.That(statement.PatchFormat, Is.SupersetOf(new[] { "application/fhir+json", "application/json-patch+json" }));
         });
     }
 }

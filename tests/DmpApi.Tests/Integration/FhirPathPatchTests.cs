@@ -51,6 +51,35 @@ public sealed class FhirPathPatchTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task Every_patch_format_the_CapabilityStatement_declares_changes_a_document()
+    {
+        var patient = await CreatePatientAsync();
+        var formats = (await Fhir.As(null).GetAsync("fhir/metadata")).Resource<CapabilityStatement>().PatchFormat.Select(f => f ?? "(none)").ToList();
+        var statusPatch = Patch(p => p.AddReplacePatchParameter("DocumentReference.status", new Code("superseded")));
+        var bodies = new Dictionary<string, Func<HttpContent>>
+        {
+            ["application/fhir+json"] = () => FhirHttp.JsonContent(statusPatch),
+            ["application/fhir+xml"] = () => FhirHttp.XmlContent(statusPatch),
+            ["application/json-patch+json"] = () => FhirHttp.Body("""[{"op":"replace","path":"/status","value":"superseded"}]""", "application/json-patch+json"),
+        };
+
+        Assert.That(formats, Is.Not.Empty);
+        foreach (var format in formats)
+        {
+            Assert.That(bodies, Contains.Key(format), $"patchFormat {format}: teach this test a body in that format.");
+            var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
+            var patched = await Fhir.SendAsync(HttpMethod.Patch, $"fhir/DocumentReference/{document.Id}", bodies[format](), null);
+            var after = (await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}")).Resource<DocumentReference>();
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.OK), $"{format}: {patched}");
+                Assert.That(after.Status, Is.EqualTo(DocumentReferenceStatus.Superseded), format);
+            });
+        }
+    }
+
+    [Test]
     public async Task The_patient_masks_a_document_with_a_FHIRPath_Patch_and_a_permitted_professional_no_longer_sees_it()
     {
         var (patient, _, asPatient) = await RecordPermittingAsync(Reader);

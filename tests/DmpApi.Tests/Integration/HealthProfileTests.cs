@@ -155,6 +155,29 @@ public sealed class HealthProfileTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task Antecedents_and_treatments_are_found_by_date_as_the_other_profile_types_are()
+    {
+        var patient = await CreatePatientAsync();
+        var old = await Fhir.CreatedAsync(HealthProfileEntries.Condition(patient));
+        var recent = HealthProfileEntries.Condition(patient, "J45", "Asthme");
+        recent.Onset = new FhirDateTime("2025-06-01");
+        recent = await Fhir.CreatedAsync(recent);
+        var oldTreatment = await Fhir.CreatedAsync(HealthProfileEntries.Treatment(patient));
+        var recentTreatment = HealthProfileEntries.Treatment(patient);
+        recentTreatment.Effective = new Period { Start = "2025-06-01" };
+        recentTreatment = await Fhir.CreatedAsync(recentTreatment);
+
+        var conditions = await Fhir.SearchBundleAsync("Condition", $"subject={patient.Id}&date=ge2025-01-01");
+        var treatments = await Fhir.SearchBundleAsync("MedicationStatement", $"subject={patient.Id}&date=ge2025-01-01");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(conditions.MatchIds(), Is.EqualTo(new[] { recent.Id }), $"not {old.Id}, begun in 2019");
+            Assert.That(treatments.MatchIds(), Is.EqualTo(new[] { recentTreatment.Id }), $"not {oldTreatment.Id}, taken since 2019");
+        });
+    }
+
+    [Test]
     public async Task A_vaccination_is_written_and_read_in_xml()
     {
         var patient = await CreatePatientAsync();
