@@ -334,12 +334,20 @@ public sealed class AccessScope(
 
     /// <summary>Which documents of a record this requester sees (DMP-RULES §2 rules 5–8); nothing when the record is denied or absent.</summary>
     public async Task<DocumentFilter> DocumentFilterAsync(string patientId, CancellationToken ct) =>
-        await DecideReadAsync(patientId, ct) is { } decision ? visibility.FilterFor(Requester, decision, Now) : DocumentFilter.Nothing;
+        DocumentFilterFor(await DecideReadAsync(patientId, ct));
+
+    /// <summary>The documents a record's read decision shows (none when there is no such record).</summary>
+    public DocumentFilter DocumentFilterFor(AccessDecision? decision) =>
+        decision is { } decided ? visibility.FilterFor(Requester, decided, Now) : DocumentFilter.Nothing;
 
     /// <summary>The health profile entries of one type in a record this requester sees (issue 15), as a SQL predicate; nothing when the record is denied.</summary>
     public async Task<Expression<Func<ResourceRow, bool>>> HealthProfilePredicateAsync(string patientId, string type, CancellationToken ct) =>
-        await DecideReadAsync(patientId, ct) is { } decision
-            ? Predicates.And(r => r.PatientId == patientId, HealthProfile.Default.Visible(Requester, decision, type))
+        HealthProfilePredicate(patientId, type, await DecideReadAsync(patientId, ct));
+
+    /// <summary>The entries of a type a record's read decision shows (none when there is no such record).</summary>
+    public Expression<Func<ResourceRow, bool>> HealthProfilePredicate(string patientId, string type, AccessDecision? decision) =>
+        decision is { } decided
+            ? Predicates.And(r => r.PatientId == patientId, HealthProfile.Default.Visible(Requester, decided, type))
             : _ => false;
 
     /// <summary>Whether one stored document version is visible; a hidden one answers exactly as an absent one (404).</summary>

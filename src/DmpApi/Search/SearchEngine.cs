@@ -26,10 +26,12 @@ public sealed class SearchEngine(DmpDbContext db)
         var entries = HealthProfile.Default.Entries.ToDictionary(e => e.Type, _ => new List<Expression<Func<ResourceRow, bool>>>());
         foreach (var patientId in records)
         {
-            visible.Add(DocumentPredicates.For(db, patientId, await scope.DocumentFilterAsync(patientId, ct)));
+            // One decision per record gives both filters: deciding again per type would only recount it (metrics, notices).
+            var decision = await scope.DecideReadAsync(patientId, ct);
+            visible.Add(DocumentPredicates.For(db, patientId, scope.DocumentFilterFor(decision)));
             foreach (var (type, predicates) in entries)
             {
-                predicates.Add(await scope.HealthProfilePredicateAsync(patientId, type, ct));
+                predicates.Add(scope.HealthProfilePredicate(patientId, type, decision));
             }
         }
 
