@@ -5,6 +5,7 @@ using DmpApi.Access;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Storage;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.JsonPatch.SystemTextJson;
 using Microsoft.AspNetCore.JsonPatch.SystemTextJson.Exceptions;
@@ -112,6 +113,7 @@ public static class DocumentPatchEndpoints
             throw new FhirException(HttpStatusCode.MethodNotAllowed, OperationOutcome.IssueType.NotSupported, DocumentWriteRules.OnlyChangeableElements);
         }
 
+        Conformance.Require(patched); // the patched version conforms as a created one must
         // Without If-Match the patch still applies to the version it was computed on: a concurrent change answers 412.
         var stored = await store.UpdateAsync(scope, patched, http.Request.IfMatchVersion() ?? current.Version, http.Request.BaseUrl(), ct);
         return FhirResult.Written(http, HttpStatusCode.OK, stored, $"DocumentReference updated to version {stored.Version}.");

@@ -4,6 +4,7 @@ using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Storage;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Documents;
@@ -38,6 +39,7 @@ public static class DocumentPublicationEndpoints
                 "POST [base] takes a transaction Bundle publishing documents (IHE MHD ITI-65); batch Bundles and other resources are not served here.");
         }
 
+        Conformance.RequireEntries(bundle, ListRules.IsSubmissionSet); // the entries as received: one non-conformant refuses the Bundle
         var documents = Documents(bundle);
         var lists = Lists(bundle);
         // Written in this order: a List's rules find the documents (and a SubmissionSet the Folders) it names in the same transaction.

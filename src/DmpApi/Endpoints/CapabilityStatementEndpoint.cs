@@ -5,6 +5,7 @@ using DmpApi.Documents;
 using DmpApi.Fhir;
 using DmpApi.Notifications;
 using DmpApi.Search;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Endpoints;
@@ -99,6 +100,9 @@ public static class CapabilityStatementEndpoint
                     .Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }),
                 ],
                 SearchInclude = registry.For(type).Where(p => p.Kind == SearchParamKind.Reference).Select(p => $"{type}:{p.Name}").Order().ToList(),
+                // The profiles a write of this type is validated against when it declares them (docs/VALIDATION.md).
+                SupportedProfile = ProfileValidator.Instance.Profiles
+                    .Where(p => p.Type == type && p.Kind == StructureDefinition.StructureDefinitionKind.Resource).Select(p => p.Url!).Order().ToList(),
             };
             resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_id", Type = SearchParamType.Token });
             resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_lastUpdated", Type = SearchParamType.Date });
