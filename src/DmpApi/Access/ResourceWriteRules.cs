@@ -253,6 +253,8 @@ public static class ResourceWriteRules
         Category = [new CodeableConcept("http://loinc.org", "59284-0")],
         Patient = new ResourceReference($"Patient/{patientId}"),
         DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
+        // ppc-1 (FHIR R4 Consent): a policy or a policyRule, so that the permit conforms when a client writes it back.
+        PolicyRule = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN"),
         Provision = new Hl7.Fhir.Model.Consent.provisionComponent
         {
             Type = Hl7.Fhir.Model.Consent.ConsentProvisionType.Permit,

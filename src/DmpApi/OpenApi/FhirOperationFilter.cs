@@ -164,7 +164,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                     : "If-Match does not name the current version, or the resource changed while being patched");
                 responses.Outcome("413", "The body is larger than the configured limit");
                 responses.Outcome("415", "Content-Type is neither application/fhir+json, application/fhir+xml (FHIRPath Patch) nor application/json-patch+json");
-                responses.Outcome("422", "The patch cannot be applied (e.g. a failed test, a path that designates nothing) or yields an invalid resource");
+                responses.Outcome("422", "The patch cannot be applied (e.g. a failed test, a path that designates nothing) or yields a resource that does not conform (the validator's issues)");
                 break;
             }
 
@@ -248,7 +248,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
     {
         responses.Outcome("413", "The body is larger than the configured limit");
         responses.Outcome("415", "Content-Type is not application/fhir+json or application/fhir+xml");
-        responses.Outcome("422", "Valid FHIR that breaks a DMP rule (e.g. an invalid INS key, an unknown patient)");
+        responses.Outcome("422", "Valid FHIR that breaks a DMP rule (e.g. an invalid INS key, an unknown patient), or a resource that does not conform to its core R4 type or a declared profile the server supports (the validator's issues; docs/VALIDATION.md)");
     }
 
     private static void DescribePathParameters(IList<IOpenApiParameter> parameters, string type)

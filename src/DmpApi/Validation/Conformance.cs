@@ -26,7 +26,7 @@ public static class Conformance
         var issues = Problems(resource, profile, where: null);
         if (issues.Count > 0)
         {
-            throw Refusal($"The {resource.TypeName} does not conform to {Named(resource, profile)}.", issues);
+            throw Refusal($"The {resource.TypeName} does not conform to {Named(resource, profile)}:", issues);
         }
     }
 
@@ -57,7 +57,7 @@ public static class Conformance
 
         if (issues.Count > 0)
         {
-            throw Refusal("An entry of the Bundle does not conform to its profiles: nothing was written.", issues);
+            throw Refusal("An entry of the Bundle does not conform to its profiles, nothing was written:", issues);
         }
     }
 
@@ -90,6 +90,11 @@ public static class Conformance
         return profiles.Count == 0 ? $"the FHIR R4 {resource.TypeName}" : $"the FHIR R4 {resource.TypeName} and {string.Join(", ", profiles)}";
     }
 
-    private static FhirException Refusal(string diagnostics, IEnumerable<OperationOutcome.IssueComponent> issues) =>
-        new(System.Net.HttpStatusCode.UnprocessableEntity, OperationOutcome.IssueType.Processing, diagnostics, issues);
+    /// <summary>The first issue says what was refused and lists the errors in words; the validator's own issues follow it.</summary>
+    private static FhirException Refusal(string diagnostics, IReadOnlyList<OperationOutcome.IssueComponent> issues)
+    {
+        var errors = issues.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
+            .Select(i => $"{i.Details?.Text ?? i.Diagnostics} ({string.Join(", ", i.Expression)})");
+        return new(System.Net.HttpStatusCode.UnprocessableEntity, OperationOutcome.IssueType.Processing, $"{diagnostics} {string.Join("; ", errors)}", issues);
+    }
 }

@@ -49,15 +49,21 @@ public sealed class ProfileValidator
         return _validator.Validate(resource, profile);
     }
 
-    /// <summary>Compiles the profiles and the core types the server writes (start-up, not the first write).</summary>
-    public static void Warm()
+    /// <summary>Compiles the profiles and the core <paramref name="types"/> (at start, not on the first write); once per process.</summary>
+    public static void Warm(IEnumerable<string> types)
     {
         var validator = Instance;
-        foreach (var profile in validator.Profiles.Where(p => p.Kind == StructureDefinition.StructureDefinitionKind.Resource))
+        lock (Warmed)
         {
-            validator.Validate((Resource)Activator.CreateInstance(ModelInfo.GetTypeForFhirType(profile.Type!)!)!, profile.Url);
+            var profiles = validator.Profiles.Where(p => p.Kind == StructureDefinition.StructureDefinitionKind.Resource).Select(p => (p.Type!, (string?)p.Url));
+            foreach (var (type, profile) in types.Select(t => (t, (string?)null)).Concat(profiles).Where(Warmed.Add))
+            {
+                validator.Validate((Resource)Activator.CreateInstance(ModelInfo.GetTypeForFhirType(type)!)!, profile);
+            }
         }
     }
+
+    private static readonly HashSet<(string Type, string? Profile)> Warmed = [];
 
     /// <summary>A canonical may name a version (`url|1.0`): the server holds one version of each profile.</summary>
     public static string StripVersion(string canonical) => canonical.Split('|')[0];

@@ -359,6 +359,8 @@ public sealed class ConsentBuilder
             Category = [new CodeableConcept(Systems.Loinc, "59284-0")],
             Patient = new ResourceReference($"Patient/{_patientId}"),
             DateTime = "2024-03-15T10:00:00Z",
+            // ppc-1 (FHIR R4 Consent): a policy or a policyRule; the directive's kind, as the api-spec examples give it.
+            PolicyRule = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActCode", _type == Consent.ConsentProvisionType.Permit ? "OPTIN" : "OPTOUT"),
             Provision = provision,
         };
     }

@@ -49,7 +49,7 @@ public sealed class ProfileValidationTests(TestStore store) : StoreFixture(store
         Assert.Multiple(() =>
         {
             Assert.That(published.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), published.ToString());
-            Assert.That(published.Outcome.Issue.Select(i => i.Details?.Text), Has.Some.Contains("'custodian'"), published.ToString());
+            Assert.That(published.Outcome.Issue.Select(i => i.Details?.Text ?? string.Empty), Has.Some.Contains("'custodian'"), published.ToString());
             Assert.That(published.Outcome.Issue.SelectMany(i => i.Expression), Has.Some.EqualTo("Bundle.entry[2].resource"), "the entry the issue is about");
         });
     }
@@ -69,7 +69,7 @@ public sealed class ProfileValidationTests(TestStore store) : StoreFixture(store
         Assert.Multiple(() =>
         {
             Assert.That(published.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), published.ToString());
-            Assert.That(published.Outcome.Issue.Select(i => i.Details?.Text), Has.Some.Contains("'title'"), published.ToString());
+            Assert.That(published.Outcome.Issue.Select(i => i.Details?.Text ?? string.Empty), Has.Some.Contains("'title'"), published.ToString());
             Assert.That(documents.Total, Is.EqualTo(0));
             Assert.That(lists.Total, Is.EqualTo(0));
         });
@@ -87,7 +87,7 @@ public sealed class ProfileValidationTests(TestStore store) : StoreFixture(store
         Assert.Multiple(() =>
         {
             Assert.That(created.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), created.ToString());
-            Assert.That(created.Outcome.Issue.Select(i => i.Details?.Text), Has.Some.Contains("'masterIdentifier'"), created.ToString());
+            Assert.That(created.Outcome.Issue.Select(i => i.Details?.Text ?? string.Empty), Has.Some.Contains("'masterIdentifier'"), created.ToString());
         });
     }
 
