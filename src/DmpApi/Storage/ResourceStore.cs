@@ -122,7 +122,15 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
     /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
     /// <param name="link">Called once every resource has its id, before any is written: a transaction Bundle's references between its entries become these ids.</param>
     public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct,
-        Action? link = null)
+        Action? link = null) =>
+        (await WriteAllAsync(scope, resources, [], baseUrl, ct, link)).Created;
+
+    /// <summary>
+    /// Creates the resources, then writes the new versions of stored ones, in one transaction or not at all (IHE MHD ITI-65 with
+    /// PDSm's PATCH entries): each update applies to the version it was computed on (412 otherwise, and nothing is written).
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredResource> Created, IReadOnlyList<StoredResource> Updated)> WriteAllAsync(IRecordAccess scope,
+        IReadOnlyList<Resource> resources, IReadOnlyList<(Resource Resource, int ExpectedVersion)> updates, string baseUrl, CancellationToken ct, Action? link = null)
     {
         var created = new List<StoredResource>(resources.Count);
         foreach (var resource in resources)
@@ -145,13 +153,19 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             }
         }
 
+        var updated = new List<StoredResource>(updates.Count);
+        foreach (var (resource, expectedVersion) in updates)
+        {
+            updated.Add(await UpdateWithinAsync(scope, resource, expectedVersion, baseUrl, ct));
+        }
+
         await transaction.CommitAsync(ct);
         foreach (var patient in created.Where(c => c.ResourceType == "Patient"))
         {
             scope.Invalidate(patient.Id);
         }
 
-        return created;
+        return (created, updated);
     }
 
     public async Task<StoredResource> UpdateAsync(IRecordAccess scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
@@ -159,6 +173,14 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var stored = await UpdateWithinAsync(scope, resource, expectedVersion, baseUrl, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
+    }
+
+    private async Task<StoredResource> UpdateWithinAsync(IRecordAccess scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
         if (current is null || !(scope.UpdatesUnread(current.ResourceType) || await MayReadAsync(scope, current, ct)))
         {
@@ -170,9 +192,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
         }
 
-        var stored = await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
-        await transaction.CommitAsync(ct);
-        return stored;
+        return await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
