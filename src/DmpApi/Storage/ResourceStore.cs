@@ -50,11 +50,16 @@ public sealed class PendingWrite(DmpDbContext db, IRecordAccess scope, string ba
     public ResourceRow? Previous { get; init; }
     /// <summary>Documents this one replaces (DMP-RULES §3): marked superseded in the same transaction.</summary>
     public List<ResourceRow> Replaced { get; } = [];
+    /// <summary>The uniqueId a new document registers; its key refuses a second document with it.</summary>
+    public List<DocumentUniqueIdRow> UniqueIds { get; } = [];
 }
 
 /// <summary>One version ready to save: its row, index rows (pointing at the row), binaries, INS identities and the documents it replaces.</summary>
 internal sealed record StagedVersion(
-    ResourceRow Row, List<SearchIndexRow> IndexRows, List<BinaryRow> Binaries, List<PatientIdentityRow>? Identities, List<ResourceRow> Replaced, StoredResource Stored);
+    ResourceRow Row, List<SearchIndexRow> IndexRows, List<BinaryRow> Binaries, List<PatientIdentityRow>? Identities, List<ResourceRow> Replaced, StoredResource Stored)
+{
+    public IReadOnlyList<DocumentUniqueIdRow> UniqueIds { get; init; } = [];
+}
 
 /// <summary>The business rules of one resource type, applied before every create or update (FHIR 422 when broken).</summary>
 public interface IResourceRules
@@ -264,6 +269,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         db.Binaries.AddRange(staged.Binaries);
+        db.DocumentUniqueIds.AddRange(staged.UniqueIds);
         if (staged.Identities is { } identities)
         {
             await db.PatientIdentities.Where(p => p.PatientId == resource.Id).ExecuteDeleteAsync(ct);
@@ -327,7 +333,10 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             entry.Resource = row;
         }
 
-        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, write.Replaced, new StoredResource(type, resource.Id, version, false, now, resource, patientId));
+        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, write.Replaced, new StoredResource(type, resource.Id, version, false, now, resource, patientId))
+        {
+            UniqueIds = write.UniqueIds,
+        };
     }
 
     /// <summary>
@@ -374,6 +383,11 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
         catch (DbUpdateException e) when (UniqueViolation.Matches(e))
         {
+            if (e.Entries.Select(x => x.Entity).OfType<DocumentUniqueIdRow>().FirstOrDefault() is { } uniqueId)
+            {
+                throw DuplicateUniqueId(uniqueId);
+            }
+
             // A failed batch lists all its entries (PostgreSQL, SQL Server): an INS row among them means the INS is taken.
             // Concurrent writers of one resource are stopped by SupersedeAsync first, so the version index rarely fires.
             if (previousVersion is { } v && e.Entries.Any(x => x.Entity is ResourceRow) && !e.Entries.Any(x => x.Entity is PatientIdentityRow))
@@ -421,6 +435,12 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
                 : $"{type}/{id} is at version {actual}, not {expected} (If-Match); read it again and retry.");
 
     internal static StoredResource ToStored(ResourceRow row) => new(row);
+
+    /// <summary>409 duplicate: IHE XDS XDSDuplicateUniqueIdInRegistry, as a FHIR create of a resource that already exists answers.</summary>
+    public static FhirException DuplicateUniqueId(DocumentUniqueIdRow uniqueId) =>
+        new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Duplicate,
+            $"A document with the uniqueId (masterIdentifier) {(uniqueId.System.Length > 0 ? uniqueId.System + "|" : string.Empty)}{uniqueId.Value} is already registered "
+            + "(IHE XDS XDSDuplicateUniqueIdInRegistry): each document has its own uniqueId, a replacement included.");
 
     /// <summary>409: a document is replaced once; the newest version replaces the replacement instead (IHE MHD).</summary>
     public static FhirException AlreadyReplaced(string id) =>
