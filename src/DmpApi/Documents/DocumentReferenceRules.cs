@@ -21,6 +21,9 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
     public Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct) =>
         DocumentDeletion.ReplacedChainAsync((DocumentReference)current, patientId, db, ct);
 
+    public Task<IReadOnlyList<(ResourceRow Row, Resource Changed)>> ChangedWithAsync(IReadOnlyList<ResourceRow> deleted, DateTime now, DmpDbContext db, CancellationToken ct) =>
+        DocumentDeletion.ListsWithoutAsync(deleted, now, db, ct);
+
     public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
     {
         var document = (DocumentReference)resource;

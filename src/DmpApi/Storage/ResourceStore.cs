@@ -48,6 +48,8 @@ public sealed class PendingWrite(DmpDbContext db, IRecordAccess scope, string ba
     public List<PatientIdentityRow>? Identities { get; set; }
     /// <summary>The current version this write replaces (an update), or null for a creation.</summary>
     public ResourceRow? Previous { get; init; }
+    /// <summary>The server writes this version as the consequence of another write it already decided (a deletion's List entries).</summary>
+    public bool IsConsequence { get; init; }
     /// <summary>Documents this one replaces (DMP-RULES §3): marked superseded in the same transaction.</summary>
     public List<ResourceRow> Replaced { get; } = [];
     /// <summary>The uniqueId a new document registers; its key refuses a second document with it.</summary>
@@ -79,6 +81,12 @@ public interface IDeletionRules
     Resource Tombstone(Resource current);
 
     Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct);
+
+    /// <summary>
+    /// Other current rows the deletion changes, with their new versions (PDSm: the Lists that named a deleted document lose
+    /// that entry), written in the deletion's transaction as its consequence.
+    /// </summary>
+    Task<IReadOnlyList<(ResourceRow Row, Resource Changed)>> ChangedWithAsync(IReadOnlyList<ResourceRow> deleted, DateTime now, DmpDbContext db, CancellationToken ct);
 }
 
 /// <summary>
@@ -245,6 +253,14 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         await SaveAsync(type, id, current.VersionId, ct);
+        if (deletion is not null)
+        {
+            foreach (var (row, consequence) in await deletion.ChangedWithAsync(deleted, Now(), db, ct))
+            {
+                await WriteVersionAsync(scope, consequence, row.VersionId + 1, string.Empty, row, ct, decided: WriteDecision.Allowed);
+            }
+        }
+
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -299,7 +315,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = new DateTimeOffset(now);
 
-        var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous };
+        var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous, IsConsequence = decided is not null };
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
         _ = decided ?? await scope.AuthorizeAsync(new WriteIntent(type, patientId, resource, previous, write.Replaced), ct);
 
