@@ -209,7 +209,8 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
-    public async Task<bool> DeleteAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
+    /// <param name="expectedVersion">The version the deletion was asked of (If-Match, PDSm st_maj.md flux 04): 412 when the resource moved on.</param>
+    public async Task<bool> DeleteAsync(IRecordAccess scope, string type, string id, CancellationToken ct, int? expectedVersion = null)
     {
         ArgumentNullException.ThrowIfNull(scope);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -221,6 +222,11 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         await scope.AuthorizeAsync(new WriteIntent(type, current.PatientId, null, current, []), ct);
+        if (expectedVersion is { } expected && expected != current.VersionId)
+        {
+            throw VersionConflict(type, id, expected, current.VersionId);
+        }
+
         if (current.IsDeleted)
         {
             return true;
