@@ -40,17 +40,17 @@ public sealed class ProfileValidationTests(TestStore store) : StoreFixture(store
     }
 
     [Test]
-    public async Task A_comprehensive_document_without_custodian_is_refused_naming_the_element()
+    public async Task A_comprehensive_document_without_a_title_is_refused_naming_the_element()
     {
         var patient = await CreatePatientAsync();
 
-        var published = await PublishAsync(PdsmBundle.For(patient).Document(d => d.Custodian = null).Build());
+        var published = await PublishAsync(PdsmBundle.For(patient).Document(d => d.Content.Single().Attachment.Title = null).Build());
 
         Assert.Multiple(() =>
         {
             Assert.That(published.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), published.ToString());
-            Assert.That(published.Outcome.Issue.Select(i => i.Details?.Text ?? string.Empty), Has.Some.Contains("'custodian'"), published.ToString());
-            Assert.That(published.Outcome.Issue.SelectMany(i => i.Expression), Has.Some.EqualTo("Bundle.entry[2].resource"), "the entry the issue is about");
+            Assert.That(published.Outcome.Issue.Select(i => i.Details?.Text ?? string.Empty), Has.Some.Contains("'title'"), published.ToString());
+            Assert.That(published.Outcome.Issue.SelectMany(i => i.Expression), Has.Some.StartsWith("Bundle.entry[2].resource"), "the entry the issue is about");
         });
     }
 
