@@ -407,7 +407,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
         Description = "A FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6) or a JSON Patch document (RFC 6902)",
         Content = new Dictionary<string, OpenApiMediaType>(FhirSchemas.Content("Parameters", document))
         {
-            [Documents.DocumentPatchEndpoints.JsonPatchMediaType] = new()
+            [Fhir.FhirPatchBody.JsonPatchMediaType] = new()
             {
                 Schema = new OpenApiSchema
                 {

@@ -520,7 +520,11 @@ public static class FolderBuilder
 public static class FhirPathPatches
 {
     /// <summary>PDSm st_maj.md: an extension not yet present is added to DocumentReference, its url and value as parts.</summary>
-    public static Parameters AddBooleanExtension(this Parameters patch, string url, bool value)
+    public static Parameters AddBooleanExtension(this Parameters patch, string url, bool value) =>
+        patch.AddExtension("DocumentReference", url, "valueBoolean", new FhirBoolean(value));
+
+    /// <summary>An extension added to the element at <paramref name="path"/> (Parameters.value[x] cannot hold an Extension itself).</summary>
+    public static Parameters AddExtension(this Parameters patch, string path, string url, string valueName, DataType value)
     {
         patch.Parameter.Add(new Parameters.ParameterComponent
         {
@@ -528,9 +532,9 @@ public static class FhirPathPatches
             Part =
             [
                 new() { Name = "type", Value = new Code("add") },
-                new() { Name = "path", Value = new FhirString("DocumentReference") },
+                new() { Name = "path", Value = new FhirString(path) },
                 new() { Name = "name", Value = new FhirString("extension") },
-                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(url) }, new() { Name = "valueBoolean", Value = new FhirBoolean(value) }] },
+                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(url) }, new() { Name = valueName, Value = value }] },
             ],
         });
         return patch;
