@@ -34,7 +34,8 @@ internal sealed class ConsentRules : IResourceRules
 
 /// <summary>
 /// RelatedPerson.patient: a minor's legal representative (issue 14), named by their INS-NIR, with a v3-RoleCode
-/// relationship (mother, father, parent, guardian); two active ones per record at most.
+/// relationship (mother, father, parent, guardian); two active ones per record at most, also when several instances add
+/// them at once.
 /// </summary>
 internal sealed class RelatedPersonRules : IResourceRules
 {
@@ -60,6 +61,11 @@ internal sealed class RelatedPersonRules : IResourceRules
 
         if (related.Active != false)
         {
+            // Two writers on two instances would each count the other's representative out (READ COMMITTED): the record's
+            // Patient row is locked first by a no-op update, so the second waits for the first to commit and counts it.
+            // SQLite serializes writers anyway (BEGIN IMMEDIATE).
+            await write.Db.Resources.Where(r => r.ResourceType == "Patient" && r.LogicalId == patientId && r.IsCurrent)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.IsCurrent, true), cancellationToken);
             var others = await write.Db.Resources.AsNoTracking()
                 .Where(r => r.PatientId == patientId && r.ResourceType == "RelatedPerson" && r.IsCurrent && !r.IsDeleted && r.LogicalId != write.ResourceId)
                 .ToListAsync(cancellationToken);
