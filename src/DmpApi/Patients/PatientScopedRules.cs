@@ -61,11 +61,8 @@ internal sealed class RelatedPersonRules : IResourceRules
 
         if (related.Active != false)
         {
-            // Two writers on two instances would each count the other's representative out (READ COMMITTED): the record's
-            // Patient row is locked first by a no-op update, so the second waits for the first to commit and counts it.
-            // SQLite serializes writers anyway (BEGIN IMMEDIATE).
-            await write.Db.Resources.Where(r => r.ResourceType == "Patient" && r.LogicalId == patientId && r.IsCurrent)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.IsCurrent, true), cancellationToken);
+            // Two writers on two instances would each count the other's representative out: the record is locked first.
+            await RecordLock.TakeAsync(write.Db, patientId, cancellationToken);
             var others = await write.Db.Resources.AsNoTracking()
                 .Where(r => r.PatientId == patientId && r.ResourceType == "RelatedPerson" && r.IsCurrent && !r.IsDeleted && r.LogicalId != write.ResourceId)
                 .ToListAsync(cancellationToken);

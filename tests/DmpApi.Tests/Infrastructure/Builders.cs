@@ -364,11 +364,14 @@ public sealed class ConsentBuilder
     }
 }
 
-/// <summary>JSON Patch documents clients send on DocumentReference (DESIGN §4).</summary>
+/// <summary>JSON Patch documents clients send on DocumentReference (DESIGN §4) and Patient.</summary>
 public static class JsonPatches
 {
     /// <summary>The patient's masking: the document gets the MASQUE_PS label (DMP-RULES §2 rule 6).</summary>
     public static string Mask => $$$"""[{"op":"add","path":"/securityLabel","value":[{"coding":[{"system":"{{{Systems.Visibility}}}","code":"MASQUE_PS"}]}]}]""";
+
+    /// <summary>A Patient's phone number, which any authorised writer keeps up to date (DMP-RULES §3).</summary>
+    public const string NewPhone = """[{"op":"add","path":"/telecom","value":[{"system":"phone","value":"0231000000"}]}]""";
 
     /// <summary>Removes the document's first label (its only one in these tests).</summary>
     public const string RemoveFirstLabel = """[{"op":"remove","path":"/securityLabel/0"}]""";
