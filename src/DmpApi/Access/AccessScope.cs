@@ -335,6 +335,24 @@ public sealed class AccessScope(
         return decision;
     }
 
+    /// <summary>
+    /// A professional's decision on a record from its cached directives, with the stamp they were read at, for a caller that
+    /// reads the stamp in its own statement (a search's page, issue 12) and then confirms it with
+    /// <see cref="ConfirmDecisionAsync"/>; nothing is recorded yet. Null when not cached (or already decided in this request).
+    /// </summary>
+    public (AccessDecision Decision, RecordStamp Stamp)? CachedDecision(string patientId) =>
+        Requester.Kind == RequesterKind.Professional && !_records.ContainsKey(patientId) && !_changedRecords.Contains(patientId)
+        && cache is not null && cache.TryPeek(patientId, out var stamp, out var record) && record is not null
+            ? (RecordAccessRules.Decide(Requester, record, Now), stamp)
+            : null;
+
+    /// <summary>The read decision on a record whose stamp the caller's own statement read: taken from the cache when unchanged, recorded as any decision.</summary>
+    public Task<AccessDecision?> ConfirmDecisionAsync(string patientId, RecordStamp stamp, CancellationToken ct) => DecideReadAsync(patientId, stamp, ct);
+
+    /// <summary>The rows a record's stamp counts (<see cref="RecordStamp"/>): its Patient, Consents and RelatedPersons, all versions.</summary>
+    public static IQueryable<ResourceRow> StampedRows(DmpDbContext db, string patientId) =>
+        db.Resources.Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent" || r.ResourceType == "RelatedPerson"));
+
     /// <inheritdoc/>
     public bool UpdatesUnread(string resourceType) => Requester.RecordsDeaths && resourceType == "Patient";
 
