@@ -38,6 +38,35 @@ public static class DocumentDeletion
         return copy;
     }
 
+    /// <summary>
+    /// PDSm st_maj.md, "Répercussion sur les lots de soumission et les classeurs": every SubmissionSet and Folder of the record
+    /// loses, for good, its entries naming a deleted document (MHD forbids List.entry.deleted); a SubmissionSet is otherwise
+    /// unchanged, a Folder's date becomes the deletion's.
+    /// </summary>
+    public static async Task<IReadOnlyList<(ResourceRow Row, Resource Changed)>> ListsWithoutAsync(IReadOnlyList<ResourceRow> deleted, DateTime now, DmpDbContext db, CancellationToken ct)
+    {
+        var ids = deleted.Select(r => r.LogicalId).Distinct().ToList();
+        var patientIds = deleted.Select(r => r.PatientId).Distinct().ToList();
+        // Only current rows keep index rows: the item references find the Lists as they stand.
+        var rowIds = db.ReferenceIndex.Where(x => x.ResourceType == "List" && x.ParamName == "item" && x.TargetType == "DocumentReference"
+            && ids.Contains(x.TargetId) && patientIds.Contains(x.PatientId)).Select(x => x.ResourceRowId);
+        var lists = await db.Resources.AsNoTracking().Where(r => rowIds.Contains(r.Id) && r.IsCurrent && !r.IsDeleted).ToListAsync(ct);
+        var changed = new List<(ResourceRow, Resource)>();
+        foreach (var row in lists)
+        {
+            var list = (List)ResourceStore.ToStored(row).Resource!;
+            list.Entry.RemoveAll(e => SearchIndexer.ParseReference(e.Item?.Reference ?? string.Empty) is ("DocumentReference", var id) && ids.Contains(id));
+            if (ListRules.IsFolder(list))
+            {
+                list.Date = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            changed.Add((row, list));
+        }
+
+        return changed;
+    }
+
     /// <summary>The current rows of the documents this one replaced, directly or through earlier replacements, in its record.</summary>
     public static async Task<IReadOnlyList<ResourceRow>> ReplacedChainAsync(DocumentReference document, string? patientId, DmpDbContext db, CancellationToken ct)
     {

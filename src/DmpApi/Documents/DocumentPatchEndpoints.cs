@@ -102,7 +102,15 @@ public static class DocumentPatchEndpoints
                     OperationOutcome.IssueType.BusinessRule);
             }
 
-            await store.DeleteAsync(scope, "DocumentReference", id, ct);
+            if (before.Status != DocumentReferenceStatus.Current)
+            {
+                // PDSm st_maj.md: only the newest version of a fiche is deleted; a superseded one goes with the one that replaced it.
+                throw FhirException.Unprocessable(
+                    $"DocumentReference/{id} is {before.Status?.ToString().ToLowerInvariant()}: a logical deletion is asked of the current document, which deletes the documents it replaced with it (PDSm).",
+                    OperationOutcome.IssueType.BusinessRule);
+            }
+
+            await store.DeleteAsync(scope, "DocumentReference", id, ct, http.Request.IfMatchVersion());
             return new FhirResult(HttpStatusCode.OK, DocumentDeletion.Tombstone(before));
         }
 

@@ -3,6 +3,7 @@ using DmpApi.Access;
 using DmpApi.Audit;
 using DmpApi.Auth;
 using DmpApi.Fhir;
+using DmpApi.Search;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
 
@@ -40,27 +41,113 @@ public static class DocumentPublicationEndpoints
 
         var documents = Documents(bundle);
         var lists = Lists(bundle);
+        var scope = http.GetAccessScope();
+        var patches = await PatchesAsync(bundle, documents, scope, store, ct);
         // Written in this order: a List's rules find the documents (and a SubmissionSet the Folders) it names in the same transaction.
         var written = documents.Select(d => (d.Entry, Resource: (Resource)d.Document))
             .Concat(lists.OrderBy(l => ListRules.IsSubmissionSet((List)l.Resource!) ? 1 : 0).Select(l => (Entry: l, Resource: l.Resource!)))
             .ToList();
-        var created = await store.CreateAllAsync(http.GetAccessScope(), written.Select(w => w.Resource).ToList(), http.Request.BaseUrl(), ct,
-            link: () => LinkEntries(written));
+        // The patches come last: a replacement of this Bundle supersedes its target first, which a patch asking the same then finds done.
+        var updates = patches.Where(p => p.Changed is not null).ToList();
+        var (created, updated) = await store.WriteAllAsync(scope, written.Select(w => w.Resource).ToList(),
+            updates.Select(p => ((Resource)p.Changed!, p.Current.Version)).ToList(), http.Request.BaseUrl(), ct, link: () => LinkEntries(written));
 
         var response = new Bundle { Type = Bundle.BundleType.TransactionResponse, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
         var representation = http.Request.PreferredReturn() == PreferReturn.Representation;
-        var byEntry = written.Select((w, i) => (w.Entry, Stored: created[i])).ToDictionary(x => x.Entry, x => x.Stored);
+        var byEntry = written.Select((w, i) => (w.Entry, Stored: created[i]))
+            .Concat(updates.Select((p, i) => (p.Entry, Stored: updated[i])))
+            .ToDictionary(x => x.Entry, x => x.Stored);
+        foreach (var patch in patches.Where(p => p.Changed is null))
+        {
+            // Done by the replacement: its answer is the version the replacement wrote.
+            byEntry[patch.Entry] = await store.ReadAsync(await scope.ReadPredicateAsync("DocumentReference", patch.Current.Id, ct), "DocumentReference", patch.Current.Id, ct)
+                ?? throw new InvalidOperationException($"DocumentReference/{patch.Current.Id} was superseded in this transaction but cannot be read back.");
+        }
+
         foreach (var entry in bundle.Entry)
         {
             response.Entry.Add(Answer(entry, byEntry, documents, representation));
         }
 
-        foreach (var stored in created)
+        foreach (var stored in created.Concat(updated))
         {
             http.AuditScope()?.Returned(stored.Resource);
         }
 
         return new FhirResult(HttpStatusCode.OK, response);
+    }
+
+    /// <summary>A PATCH entry: the document as read, and its patched version (null when a replacement of the Bundle already makes that change).</summary>
+    private sealed record PatchEntry(Bundle.EntryComponent Entry, StoredResource Current, DocumentReference? Changed);
+
+    /// <summary>
+    /// PDSm's replacement example (ExempleComprehensiveProvideDocumentBundleReplace.fsh) PATCHes the replaced document to
+    /// `superseded` in the same Bundle (IHE.MHD.Patch.Parameters, a FHIRPath Patch): each PATCH entry is computed on the
+    /// document the requester may see, under the rules of a standalone PATCH (only status, securityLabel and the archive flag).
+    /// </summary>
+    private static async Task<List<PatchEntry>> PatchesAsync(Bundle bundle, List<Publication> documents, AccessScope scope, ResourceStore store, CancellationToken ct)
+    {
+        var replacedHere = documents.SelectMany(d => d.Document.RelatesTo)
+            .Where(r => r.Code == DocumentRelationshipType.Replaces && r.Target?.Reference is not null)
+            .Select(r => SearchIndexer.ParseReference(r.Target.Reference!))
+            .Where(t => t is { Type: "DocumentReference" })
+            .Select(t => t!.Value.Id)
+            .ToHashSet(StringComparer.Ordinal);
+        var patches = new List<PatchEntry>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (entry, index) in bundle.Entry.Select((e, i) => (e, i)).Where(x => x.e.Request?.Method == Bundle.HTTPVerb.PATCH))
+        {
+            var id = entry.Request!.Url!.Split('/')[1];
+            if (!seen.Add(id))
+            {
+                throw FhirException.Unprocessable($"Bundle.entry[{index}] patches DocumentReference/{id} a second time: one PATCH entry per document.",
+                    OperationOutcome.IssueType.BusinessRule);
+            }
+
+            var current = await store.ReadAsync(await scope.ReadPredicateAsync("DocumentReference", id, ct), "DocumentReference", id, ct);
+            if (current is null || current.IsDeleted)
+            {
+                throw FhirException.NotFound("DocumentReference", id);
+            }
+
+            var before = (DocumentReference)current.Resource!;
+            if (FhirPathPatch.Apply(before, (Parameters)entry.Resource!) is not DocumentReference changed || changed.Id != before.Id)
+            {
+                throw FhirException.Unprocessable($"Bundle.entry[{index}]: a patch cannot change the resource's type or id.", OperationOutcome.IssueType.Invariant);
+            }
+
+            if (DocumentDeletion.MarksDeleted(changed))
+            {
+                throw FhirException.Unprocessable(
+                    $"Bundle.entry[{index}] deletes DocumentReference/{id} (PDSm_IsDeleted): a logical deletion is its own request (DELETE or PATCH DocumentReference/{id}), not part of a Provide Document Bundle.",
+                    OperationOutcome.IssueType.NotSupported);
+            }
+
+            if (!DocumentWriteRules.ChangesOnlyChangeableElements(before, changed))
+            {
+                // PDSm st_maj.md: only these elements change; inside a transaction the refusal is the Bundle's (422), not a 405 on POST [base].
+                throw FhirException.Unprocessable($"Bundle.entry[{index}]: {DocumentWriteRules.OnlyChangeableElements}", OperationOutcome.IssueType.BusinessRule);
+            }
+
+            if (replacedHere.Contains(id))
+            {
+                var superseded = (DocumentReference)before.DeepCopy();
+                superseded.Status = DocumentReferenceStatus.Superseded;
+                if (!changed.IsExactly(superseded))
+                {
+                    throw FhirException.Unprocessable(
+                        $"Bundle.entry[{index}] patches DocumentReference/{id}, which a document of this Bundle replaces: the replacement makes it superseded, and nothing else may change with it.",
+                        OperationOutcome.IssueType.BusinessRule);
+                }
+
+                patches.Add(new PatchEntry(entry, current, null));
+                continue;
+            }
+
+            patches.Add(new PatchEntry(entry, current, changed));
+        }
+
+        return patches;
     }
 
     /// <summary>
@@ -114,9 +201,22 @@ public static class DocumentPublicationEndpoints
         var binaries = new Dictionary<string, Bundle.EntryComponent>(StringComparer.Ordinal);
         foreach (var (entry, index) in bundle.Entry.Select((e, i) => (e, i)))
         {
+            if (entry.Request is { Method: Bundle.HTTPVerb.PATCH } patch)
+            {
+                // PDSm ExempleComprehensiveProvideDocumentBundleReplace.fsh: the replaced document's status, by FHIRPath Patch.
+                if (entry.Resource is not Parameters || patch.Url?.Split('/') is not ["DocumentReference", { Length: > 0 } _])
+                {
+                    throw FhirException.BadRequest(
+                        $"Bundle.entry[{index}]: a PATCH entry of a Provide Document Bundle carries a FHIRPath Patch (a Parameters resource, IHE.MHD.Patch.Parameters) with request.url DocumentReference/{{id}}.");
+                }
+
+                continue;
+            }
+
             if (entry.Request is not { Method: Bundle.HTTPVerb.POST } request || entry.Resource is null)
             {
-                throw FhirException.BadRequest($"Bundle.entry[{index}] must POST a resource (request.method = POST): a Provide Document Bundle only creates.");
+                throw FhirException.BadRequest(
+                    $"Bundle.entry[{index}] must POST a resource, or PATCH a stored DocumentReference (PDSm): a Provide Document Bundle creates documents and changes the metadata of stored ones.");
             }
 
             if (request.Url?.Split('?')[0].TrimEnd('/') != entry.Resource.TypeName)
@@ -182,13 +282,14 @@ public static class DocumentPublicationEndpoints
     {
         switch (entry.Resource)
         {
-            case DocumentReference or List when byEntry.TryGetValue(entry, out var stored):
+            case DocumentReference or List or Parameters when byEntry.TryGetValue(entry, out var stored):
                 return new Bundle.EntryComponent
                 {
                     Resource = representation ? stored.Resource : null,
                     Response = new Bundle.ResponseComponent
                     {
-                        Status = "201 Created",
+                        // FHIR R4 §3.1.0.11.4: a created entry answers 201, a patched one 200.
+                        Status = entry.Request?.Method == Bundle.HTTPVerb.PATCH ? "200 OK" : "201 Created",
                         Location = $"{stored.ResourceType}/{stored.Id}/_history/{stored.Version}",
                         Etag = $"W/\"{stored.Version}\"",
                         LastModified = new DateTimeOffset(stored.LastUpdated),

@@ -4,6 +4,7 @@ using DmpApi.Fhir;
 using DmpApi.Patients;
 using DmpApi.Storage;
 using Hl7.Fhir.Model;
+using Microsoft.EntityFrameworkCore;
 
 namespace DmpApi.Documents;
 
@@ -19,6 +20,9 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
 
     public Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct) =>
         DocumentDeletion.ReplacedChainAsync((DocumentReference)current, patientId, db, ct);
+
+    public Task<IReadOnlyList<(ResourceRow Row, Resource Changed)>> ChangedWithAsync(IReadOnlyList<ResourceRow> deleted, DateTime now, DmpDbContext db, CancellationToken ct) =>
+        DocumentDeletion.ListsWithoutAsync(deleted, now, db, ct);
 
     public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
     {
@@ -39,6 +43,7 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
         }
 
         RecordAuthor(document, write.Scope.Writer);
+        await RegisterUniqueIdAsync(document, patientId, write, cancellationToken);
         write.Replaced.AddRange(await DocumentReplacement.ReplacedAsync(document, patientId, write, cancellationToken));
 
         foreach (var (content, index) in document.Content.Select((c, i) => (c, i)))
@@ -79,6 +84,32 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
         }
 
         return patientId;
+    }
+
+    /// <summary>
+    /// IHE XDS/MHD: a document's uniqueId (masterIdentifier) names one document of the registry; a second deposit with it is
+    /// refused (409, XDSDuplicateUniqueIdInRegistry). Checked here for a clear answer; the key of its row settles a race.
+    /// </summary>
+    private static async Task RegisterUniqueIdAsync(DocumentReference document, string patientId, PendingWrite write, CancellationToken ct)
+    {
+        if (document.MasterIdentifier is not { Value: { Length: > 0 } value } identifier)
+        {
+            return;
+        }
+
+        var row = new DocumentUniqueIdRow { System = identifier.System ?? string.Empty, Value = value, DocumentId = write.ResourceId, PatientId = patientId };
+        if (row.System.Length > 128 || row.Value.Length > 256)
+        {
+            throw FhirException.Unprocessable("DocumentReference.masterIdentifier is an OID or a URI of at most 256 characters (system at most 128).", OperationOutcome.IssueType.Value);
+        }
+
+        // In the write's transaction: an earlier document of the same Bundle is found too.
+        if (await write.Db.DocumentUniqueIds.AsNoTracking().AnyAsync(r => r.System == row.System && r.Value == row.Value, ct))
+        {
+            throw ResourceStore.DuplicateUniqueId(row);
+        }
+
+        write.UniqueIds.Add(row);
     }
 
     /// <summary>DMP-RULES §3: the author is the depositing professional (or system, issue 15) of the token; added to `author` when the body omits them.</summary>

@@ -31,6 +31,12 @@ internal sealed class ListRules : IResourceRules
         }
 
         var patientId = await PatientReferences.ResolveAsync(write.Db, list.Subject, "List.subject", cancellationToken);
+        if (write.IsConsequence)
+        {
+            // The server withdraws a deleted document's entries (PDSm st_maj.md): what remains was checked when it was written.
+            return patientId;
+        }
+
         if (write.Previous is not null && IsSubmissionSet(list))
         {
             // IHE MHD: a SubmissionSet records one submission as it happened; later changes go to its documents or Folders.

@@ -128,6 +128,7 @@ public sealed class RecordPurge(IServiceScopeFactory scopes, AuditTrail trail, T
             await db.ReferenceIndex.Where(t => ids.Contains(t.ResourceRowId)).ExecuteDeleteAsync(ct);
             await db.Binaries.Where(b => b.PatientId == patientId).ExecuteDeleteAsync(ct);
             await db.PatientIdentities.Where(p => p.PatientId == patientId).ExecuteDeleteAsync(ct);
+            await db.DocumentUniqueIds.Where(u => u.PatientId == patientId).ExecuteDeleteAsync(ct);
             await db.Notifications.Where(n => n.PatientId == patientId).ExecuteDeleteAsync(ct);
             await db.Resources.Where(r => r.PatientId == patientId && r.Id != current.Id).ExecuteDeleteAsync(ct);
             await transaction.CommitAsync(ct);

@@ -84,7 +84,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                         responses.Outcome("409", "A Patient with this INS exists: one record per INS");
                         break;
                     case "DocumentReference":
-                        responses.Outcome("409", "The document this one replaces (relatesTo replaces) was already replaced");
+                        responses.Outcome("409", "The document this one replaces (relatesTo replaces) was already replaced, or its uniqueId (masterIdentifier) is already registered (XDSDuplicateUniqueIdInRegistry)");
                         break;
                 }
 
@@ -170,14 +170,17 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
 
             case FhirRouteKind.Transaction:
                 operation.Description = "IHE MHD ITI-65 Provide Document Bundle: a transaction Bundle of POST entries — DocumentReferences, "
-                    + "the Binaries their attachment.url points to (by fullUrl), and the SubmissionSet List — stored in one transaction or not "
-                    + "at all. Each document obeys the rules of a single create (author recorded from the token, replacement, access).";
+                    + "the Binaries their attachment.url points to (by fullUrl), the SubmissionSet List and Folder Lists — and PATCH entries "
+                    + "(a FHIRPath Patch of a stored DocumentReference, as PDSm's replacement example sets the replaced one superseded), "
+                    + "stored in one transaction or not at all. Each entry obeys the rules of its single request (author recorded from the "
+                    + "token, replacement, the elements a patch may change, access).";
                 anchor = "transaction";
                 operation.RequestBody = FhirBody("Bundle", document);
                 parameters.Add(FhirParameters.Prefer(FhirParameters.PreferReturn));
-                responses.Fhir("200", "A transaction-response Bundle: per entry, 201 with the location of what was created", "Bundle");
-                responses.Outcome("400", "Not a transaction Bundle, or an entry that is not a POST of its resource type");
-                responses.Outcome("409", "A document the Bundle replaces was already replaced");
+                responses.Fhir("200", "A transaction-response Bundle: per entry, 201 with the location of what was created, 200 with the version a PATCH entry wrote", "Bundle");
+                responses.Outcome("400", "Not a transaction Bundle, or an entry that is not a POST of its resource type or a FHIRPath Patch of DocumentReference/{id}");
+                responses.Outcome("404", "A PATCH entry names a document that does not exist (or is hidden from this requester)");
+                responses.Outcome("409", "A document the Bundle replaces was already replaced, or a document's uniqueId is already registered (XDSDuplicateUniqueIdInRegistry)");
                 WriteErrors(responses);
                 break;
             case FhirRouteKind.Delete when type == "Patient":

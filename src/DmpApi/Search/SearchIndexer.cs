@@ -47,7 +47,9 @@ public sealed class SearchIndexer(SearchParameterRegistry registry, ILogger<Sear
             {
                 // As `resource.Select(expression)` evaluates it, with the expression compiled once.
                 var compiled = _compiled.GetOrAdd(parameter.Expression, Compiler.Compile);
-                values = compiled(resource.ToPocoNode(), new FhirEvaluationContext()).ToFhirValues().OfType<Base>().ToList();
+                // %resource is the resource indexed: PDSm's author chains find the contained resources its references name.
+                var node = resource.ToPocoNode();
+                values = compiled(node, new FhirEvaluationContext { Resource = node, RootResource = node }).ToFhirValues().OfType<Base>().ToList();
             }
             catch (Exception e)
             {

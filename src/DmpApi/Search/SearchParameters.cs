@@ -103,6 +103,17 @@ public sealed partial class SearchParameterRegistry
             yield return new SearchParam(type, "isArchived", SearchParamKind.Token,
                 $"List.extension.where(url='{PdsmIsArchivedExtension}' or url='{IsArchivedExtension}').value", [], "PDSm: whether the List is archived (true/false)",
                 PdsmSearchParameters + "PDSm-isArchived");
+            foreach (var chained in PdsmAuthorChains(type, "source"))
+            {
+                yield return chained;
+            }
+
+            // PDSm-List-PatientAsSource.fsh: source:Patient.given and .family, the patient who submitted (carried contained, IHE MHD Comprehensive).
+            var patients = $"{Authors("source")}.ofType(Patient)";
+            yield return new SearchParam(type, "source.given", SearchParamKind.String, $"{patients}.name.given", [],
+                "PDSm: given name of the patient who submitted the List (source:Patient.given)", PdsmSearchParameters + "PDSm-List-PatientAsSource");
+            yield return new SearchParam(type, "source.family", SearchParamKind.String, $"{patients}.name.family", [],
+                "PDSm: family name of the patient who submitted the List (source:Patient.family)", PdsmSearchParameters + "PDSm-List-PatientAsSource");
             yield return new SearchParam(type, "authorOrg", SearchParamKind.Reference,
                 $"List.extension.where(url='{MhdExtensions}ihe-authorOrg').value | List.source.extension.where(url='{MhdExtensions}ihe-authorOrg').value",
                 ["Organization"], "PDSm: the organisation that authored the submission (authorOrg)", PdsmSearchParameters + "PDSm-List-authorOrg");
@@ -141,7 +152,52 @@ public sealed partial class SearchParameterRegistry
                 [], "IHE MHD: given name of the document's author");
             yield return new SearchParam(type, "author.family", SearchParamKind.String,
                 "DocumentReference.contained.ofType(Practitioner).name.family", [], "IHE MHD: family name of the document's author");
+            // PDSm st_recherche_fiche.md: the author by identifier (Practitioner, PractitionerRole, Patient or Device), contained or logical.
+            yield return new SearchParam(type, "author.identifier", SearchParamKind.Token, $"{Authors("author")}.identifier | DocumentReference.author.identifier", [],
+                "PDSm: identifier of the document's author (RPPS, idNatPs, INS…)", PdsmSearchParameters + "PDSm-DocumentReference-PractitionerRoleAsAuthor");
+            foreach (var chained in PdsmAuthorChains(type, "author"))
+            {
+                yield return chained;
+            }
         }
+    }
+
+    private const string AnnuaireExtensions = "https://apifhir.annuaire.sante.fr/ws-sync/exposed/structuredefinition/";
+
+    /// <summary>
+    /// The contained resources that an author reference of the resource names (`#id`, IHE MHD Comprehensive: authors are
+    /// contained). %resource is the resource indexed, also inside where(): the server resolves nothing outside it.
+    /// </summary>
+    private static string Authors(string element) => $"%resource.contained.where(('#' + id) in %resource.{element}.reference)";
+
+    /// <summary>
+    /// PDSm's chains on a PractitionerRole author (PDSm-DocumentReference-PractitionerRoleAsAuthor.fsh,
+    /// PDSm-List-PractitionerRoleAsSource.fsh): partOf.practitioner.identifier/given/family, the professional of the role or
+    /// of the role it is part of (PDSm-PractitionerRole-partOf.fsh, extension practitionerRole-partOf), and partOf.given-ex /
+    /// family-ex, the name the professional practises under (PDSm-PractitionerRole-given-ex.fsh / -family-ex.fsh).
+    /// </summary>
+    private static IEnumerable<SearchParam> PdsmAuthorChains(string type, string element)
+    {
+        var definition = PdsmSearchParameters + (type == "List" ? "PDSm-List-PractitionerRoleAsSource" : "PDSm-DocumentReference-PractitionerRoleAsAuthor");
+        var roles = $"{Authors(element)}.ofType(PractitionerRole)";
+        var partOf = $"%resource.contained.ofType(PractitionerRole).where(('#' + id) in {roles}.extension('{AnnuaireExtensions}practitionerRole-partOf').value.reference)";
+        var allRoles = $"({roles} | {partOf})";
+        var practitioners = $"%resource.contained.ofType(Practitioner).where(('#' + id) in {allRoles}.practitioner.reference)";
+        var names = $"{allRoles}.extension('{AnnuaireExtensions}practitionerRole-name').value";
+        if (type == "DocumentReference")
+        {
+            yield return new SearchParam(type, $"{element}.partOf.practitioner.identifier", SearchParamKind.Token, $"{practitioners}.identifier", [],
+                "PDSm: identifier of the professional behind the author's practice situation", definition);
+        }
+
+        yield return new SearchParam(type, $"{element}.partOf.practitioner.given", SearchParamKind.String, $"{practitioners}.name.given", [],
+            "PDSm: given name of the professional behind the author's practice situation", definition);
+        yield return new SearchParam(type, $"{element}.partOf.practitioner.family", SearchParamKind.String, $"{practitioners}.name.family", [],
+            "PDSm: family name of the professional behind the author's practice situation", definition);
+        yield return new SearchParam(type, $"{element}.partOf.given-ex", SearchParamKind.String, $"{names}.given", [],
+            "PDSm: given name the author practises under (practitionerRole-name)", PdsmSearchParameters + "PDSm-PractitionerRole-given-ex");
+        yield return new SearchParam(type, $"{element}.partOf.family-ex", SearchParamKind.String, $"{names}.family", [],
+            "PDSm: family name the author practises under (practitionerRole-name)", PdsmSearchParameters + "PDSm-PractitionerRole-family-ex");
     }
 
     /// <summary>

@@ -38,6 +38,7 @@ internal sealed class SeedRows(DmpDbContext db) : IAsyncDisposable
                     db.AddRange(version.IndexRows);
                     db.Binaries.AddRange(version.Binaries);
                     db.PatientIdentities.AddRange(version.Identities ?? []);
+                    db.DocumentUniqueIds.AddRange(version.UniqueIds);
                 }
 
                 await db.SaveChangesAsync(ct);
@@ -90,6 +91,7 @@ internal sealed class SeedRows(DmpDbContext db) : IAsyncDisposable
 
         InsertAll(transaction, typeof(BinaryRow), versions.SelectMany(v => v.Binaries));
         InsertAll(transaction, typeof(PatientIdentityRow), versions.SelectMany(v => v.Identities ?? []));
+        InsertAll(transaction, typeof(DocumentUniqueIdRow), versions.SelectMany(v => v.UniqueIds));
     }
 
     private void InsertAll(DbTransaction transaction, Type type, IEnumerable<object> entities)

@@ -12,6 +12,7 @@ public abstract class DmpDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ReferenceIndexRow> ReferenceIndex => Set<ReferenceIndexRow>();
     public DbSet<PatientIdentityRow> PatientIdentities => Set<PatientIdentityRow>();
     public DbSet<BinaryRow> Binaries => Set<BinaryRow>();
+    public DbSet<DocumentUniqueIdRow> DocumentUniqueIds => Set<DocumentUniqueIdRow>();
 
     // Features keep their own tables (AuditRecords, AuditChains, Notifications) with their configurations, found here by assembly scan.
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>

@@ -86,6 +86,19 @@ public sealed class PatientIdentityRow
     public required string PatientId { get; set; }
 }
 
+/// <summary>
+/// One row per document uniqueId (DocumentReference.masterIdentifier, IHE XDS/MHD): the database itself refuses a second
+/// document with the same one (XDSDuplicateUniqueIdInRegistry), on every instance at once. Kept when the document is deleted.
+/// </summary>
+public sealed class DocumentUniqueIdRow
+{
+    /// <summary>The identifier's system, empty when it has none.</summary>
+    public required string System { get; set; }
+    public required string Value { get; set; }
+    public required string DocumentId { get; set; }
+    public required string PatientId { get; set; }
+}
+
 /// <summary>Document content moved out of DocumentReference.content.attachment.data (DESIGN §4).</summary>
 public sealed class BinaryRow
 {

@@ -98,6 +98,20 @@ internal sealed class PatientIdentityConfiguration : IEntityTypeConfiguration<Pa
     }
 }
 
+internal sealed class DocumentUniqueIdConfiguration : IEntityTypeConfiguration<DocumentUniqueIdRow>
+{
+    public void Configure(EntityTypeBuilder<DocumentUniqueIdRow> b)
+    {
+        b.ToTable("DocumentUniqueIds");
+        // Within SQL Server's 900-byte key: an OID or urn:uuid uniqueId is far shorter than 256.
+        b.HasKey(r => new { r.System, r.Value });
+        b.Property(r => r.System).HasMaxLength(128);
+        b.Property(r => r.Value).HasMaxLength(256);
+        b.Property(r => r.DocumentId).HasMaxLength(64);
+        b.Property(r => r.PatientId).HasMaxLength(64);
+    }
+}
+
 internal sealed class BinaryRowConfiguration : IEntityTypeConfiguration<BinaryRow>
 {
     public void Configure(EntityTypeBuilder<BinaryRow> b)

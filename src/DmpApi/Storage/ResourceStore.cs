@@ -48,13 +48,20 @@ public sealed class PendingWrite(DmpDbContext db, IRecordAccess scope, string ba
     public List<PatientIdentityRow>? Identities { get; set; }
     /// <summary>The current version this write replaces (an update), or null for a creation.</summary>
     public ResourceRow? Previous { get; init; }
+    /// <summary>The server writes this version as the consequence of another write it already decided (a deletion's List entries).</summary>
+    public bool IsConsequence { get; init; }
     /// <summary>Documents this one replaces (DMP-RULES §3): marked superseded in the same transaction.</summary>
     public List<ResourceRow> Replaced { get; } = [];
+    /// <summary>The uniqueId a new document registers; its key refuses a second document with it.</summary>
+    public List<DocumentUniqueIdRow> UniqueIds { get; } = [];
 }
 
 /// <summary>One version ready to save: its row, index rows (pointing at the row), binaries, INS identities and the documents it replaces.</summary>
 internal sealed record StagedVersion(
-    ResourceRow Row, List<SearchIndexRow> IndexRows, List<BinaryRow> Binaries, List<PatientIdentityRow>? Identities, List<ResourceRow> Replaced, StoredResource Stored);
+    ResourceRow Row, List<SearchIndexRow> IndexRows, List<BinaryRow> Binaries, List<PatientIdentityRow>? Identities, List<ResourceRow> Replaced, StoredResource Stored)
+{
+    public IReadOnlyList<DocumentUniqueIdRow> UniqueIds { get; init; } = [];
+}
 
 /// <summary>The business rules of one resource type, applied before every create or update (FHIR 422 when broken).</summary>
 public interface IResourceRules
@@ -74,6 +81,12 @@ public interface IDeletionRules
     Resource Tombstone(Resource current);
 
     Task<IReadOnlyList<ResourceRow>> DeletedWithAsync(Resource current, string? patientId, DmpDbContext db, CancellationToken ct);
+
+    /// <summary>
+    /// Other current rows the deletion changes, with their new versions (PDSm: the Lists that named a deleted document lose
+    /// that entry), written in the deletion's transaction as its consequence.
+    /// </summary>
+    Task<IReadOnlyList<(ResourceRow Row, Resource Changed)>> ChangedWithAsync(IReadOnlyList<ResourceRow> deleted, DateTime now, DmpDbContext db, CancellationToken ct);
 }
 
 /// <summary>
@@ -122,7 +135,15 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
     /// <summary>Creates every resource in one transaction, or none (a transaction Bundle, IHE MHD ITI-65).</summary>
     /// <param name="link">Called once every resource has its id, before any is written: a transaction Bundle's references between its entries become these ids.</param>
     public async Task<IReadOnlyList<StoredResource>> CreateAllAsync(IRecordAccess scope, IReadOnlyList<Resource> resources, string baseUrl, CancellationToken ct,
-        Action? link = null)
+        Action? link = null) =>
+        (await WriteAllAsync(scope, resources, [], baseUrl, ct, link)).Created;
+
+    /// <summary>
+    /// Creates the resources, then writes the new versions of stored ones, in one transaction or not at all (IHE MHD ITI-65 with
+    /// PDSm's PATCH entries): each update applies to the version it was computed on (412 otherwise, and nothing is written).
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredResource> Created, IReadOnlyList<StoredResource> Updated)> WriteAllAsync(IRecordAccess scope,
+        IReadOnlyList<Resource> resources, IReadOnlyList<(Resource Resource, int ExpectedVersion)> updates, string baseUrl, CancellationToken ct, Action? link = null)
     {
         var created = new List<StoredResource>(resources.Count);
         foreach (var resource in resources)
@@ -145,13 +166,19 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             }
         }
 
+        var updated = new List<StoredResource>(updates.Count);
+        foreach (var (resource, expectedVersion) in updates)
+        {
+            updated.Add(await UpdateWithinAsync(scope, resource, expectedVersion, baseUrl, ct));
+        }
+
         await transaction.CommitAsync(ct);
         foreach (var patient in created.Where(c => c.ResourceType == "Patient"))
         {
             scope.Invalidate(patient.Id);
         }
 
-        return created;
+        return (created, updated);
     }
 
     public async Task<StoredResource> UpdateAsync(IRecordAccess scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
@@ -159,6 +186,14 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         using var writer = await writeGate.EnterAsync(db, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var stored = await UpdateWithinAsync(scope, resource, expectedVersion, baseUrl, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
+    }
+
+    private async Task<StoredResource> UpdateWithinAsync(IRecordAccess scope, Resource resource, int? expectedVersion, string baseUrl, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
         if (current is null || !(scope.UpdatesUnread(current.ResourceType) || await MayReadAsync(scope, current, ct)))
         {
@@ -170,13 +205,12 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             throw VersionConflict(resource.TypeName, resource.Id, expected, current.VersionId);
         }
 
-        var stored = await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
-        await transaction.CommitAsync(ct);
-        return stored;
+        return await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
-    public async Task<bool> DeleteAsync(IRecordAccess scope, string type, string id, CancellationToken ct)
+    /// <param name="expectedVersion">The version the deletion was asked of (If-Match, PDSm st_maj.md flux 04): 412 when the resource moved on.</param>
+    public async Task<bool> DeleteAsync(IRecordAccess scope, string type, string id, CancellationToken ct, int? expectedVersion = null)
     {
         ArgumentNullException.ThrowIfNull(scope);
         using var writer = await writeGate.EnterAsync(db, ct);
@@ -188,6 +222,11 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         await scope.AuthorizeAsync(new WriteIntent(type, current.PatientId, null, current, []), ct);
+        if (expectedVersion is { } expected && expected != current.VersionId)
+        {
+            throw VersionConflict(type, id, expected, current.VersionId);
+        }
+
         if (current.IsDeleted)
         {
             return true;
@@ -220,6 +259,14 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         await SaveAsync(type, id, current.VersionId, ct);
+        if (deletion is not null)
+        {
+            foreach (var (row, consequence) in await deletion.ChangedWithAsync(deleted, Now(), db, ct))
+            {
+                await WriteVersionAsync(scope, consequence, row.VersionId + 1, string.Empty, row, ct, decided: WriteDecision.Allowed);
+            }
+        }
+
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -244,6 +291,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         db.Binaries.AddRange(staged.Binaries);
+        db.DocumentUniqueIds.AddRange(staged.UniqueIds);
         if (staged.Identities is { } identities)
         {
             await db.PatientIdentities.Where(p => p.PatientId == resource.Id).ExecuteDeleteAsync(ct);
@@ -273,7 +321,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = new DateTimeOffset(now);
 
-        var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous };
+        var write = new PendingWrite(db, scope, baseUrl, resource.Id) { Previous = previous, IsConsequence = decided is not null };
         var patientId = _rules.TryGetValue(type, out var rule) ? await rule.PrepareAsync(resource, write, ct) : null;
         _ = decided ?? await scope.AuthorizeAsync(new WriteIntent(type, patientId, resource, previous, write.Replaced), ct);
 
@@ -307,7 +355,10 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             entry.Resource = row;
         }
 
-        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, write.Replaced, new StoredResource(type, resource.Id, version, false, now, resource, patientId));
+        return new StagedVersion(row, indexRows, write.Binaries, write.Identities, write.Replaced, new StoredResource(type, resource.Id, version, false, now, resource, patientId))
+        {
+            UniqueIds = write.UniqueIds,
+        };
     }
 
     /// <summary>
@@ -354,6 +405,11 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
         catch (DbUpdateException e) when (UniqueViolation.Matches(e))
         {
+            if (e.Entries.Select(x => x.Entity).OfType<DocumentUniqueIdRow>().FirstOrDefault() is { } uniqueId)
+            {
+                throw DuplicateUniqueId(uniqueId);
+            }
+
             // A failed batch lists all its entries (PostgreSQL, SQL Server): an INS row among them means the INS is taken.
             // Concurrent writers of one resource are stopped by SupersedeAsync first, so the version index rarely fires.
             if (previousVersion is { } v && e.Entries.Any(x => x.Entity is ResourceRow) && !e.Entries.Any(x => x.Entity is PatientIdentityRow))
@@ -420,6 +476,12 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
                 : $"{type}/{id} is at version {actual}, not {expected} (If-Match); read it again and retry.");
 
     internal static StoredResource ToStored(ResourceRow row) => new(row);
+
+    /// <summary>409 duplicate: IHE XDS XDSDuplicateUniqueIdInRegistry, as a FHIR create of a resource that already exists answers.</summary>
+    public static FhirException DuplicateUniqueId(DocumentUniqueIdRow uniqueId) =>
+        new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Duplicate,
+            $"A document with the uniqueId (masterIdentifier) {(uniqueId.System.Length > 0 ? uniqueId.System + "|" : string.Empty)}{uniqueId.Value} is already registered "
+            + "(IHE XDS XDSDuplicateUniqueIdInRegistry): each document has its own uniqueId, a replacement included.");
 
     /// <summary>409: a document is replaced once; the newest version replaces the replacement instead (IHE MHD).</summary>
     public static FhirException AlreadyReplaced(string id) =>

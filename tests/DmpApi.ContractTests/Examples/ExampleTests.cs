@@ -93,6 +93,12 @@ public sealed class ExampleTests
         // Each run its own record: a fresh INS in place of the example's.
         var ins = InsNir.Random();
         var sent = FhirBodies.ParseValid(text.Replace(ExampleIns, ins), FhirBodies.Json, file);
+        // Each run its own uniqueIds too: a document's uniqueId is registered once (XDSDuplicateUniqueIdInRegistry).
+        foreach (var deposited in (sent is Bundle bundle ? bundle.Entry.Select(e => e.Resource) : [sent]).OfType<DocumentReference>())
+        {
+            deposited.MasterIdentifier?.Value = $"urn:uuid:{Guid.NewGuid()}";
+        }
+
         if (sent is not Patient)
         {
             // Opened by the professional, who thereby holds a permit on it (DMP-RULES §3).

@@ -110,10 +110,11 @@ internal static class Probes
                 (await HappyAsync(op, await Records.SeedAsync(type))) with { Url = $"{LiveServer.FhirBase}/{type}?identifier=urn:ietf:rfc:3986|urn:uuid:{Guid.NewGuid()}" },
             (Interaction.ConditionalPatch, "412") => async _ =>
             {
-                // PDSm st_maj.md: two documents with the same business identifier.
+                // PDSm st_maj.md: two documents with the same business identifier (the uniqueId of one among the other's identifiers,
+                // since a uniqueId is registered once).
                 var seeded = await Records.SeedAsync(type);
                 var twin = Records.NewResource(type, seeded.Ins);
-                twin["masterIdentifier"] = (await Records.ReadAsync(seeded))["masterIdentifier"]!.DeepClone();
+                twin["identifier"] = new JsonArray((await Records.ReadAsync(seeded))["masterIdentifier"]!.DeepClone());
                 await Records.CreateAsync(seeded, twin);
                 return await HappyAsync(op, seeded);
             },
@@ -140,6 +141,14 @@ internal static class Probes
                 var replaced = await Records.SeedAsync("DocumentReference");
                 await Records.CreateAsync(replaced, Records.Replacement(replaced));
                 return (await HappyAsync(op, replaced)) with { Content = Records.Body(Records.ProvideDocumentBundle(replaced.Ins, Records.Replacement(replaced))) };
+            },
+            (Interaction.Transaction, "404") => async _ =>
+            {
+                // A PATCH entry (PDSm ExempleComprehensiveProvideDocumentBundleReplace.fsh) on a document that does not exist.
+                var seeded = await Records.SeedAsync("DocumentReference");
+                var bundle = Records.ProvideDocumentBundle(seeded.Ins);
+                bundle["entry"]!.AsArray().Add(Records.StatusPatchEntry($"urn:uuid:{Guid.NewGuid():N}", "superseded"));
+                return (await HappyAsync(op, seeded)) with { Content = Records.Body(bundle) };
             },
             (Interaction.Transaction, "422") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))) with
             {
@@ -224,18 +233,7 @@ internal static class Probes
             // PDSm: the document named by its business identifier, withdrawn with a FHIRPath Patch (Parameters).
             Interaction.ConditionalPatch => new ProbeRequest(new HttpMethod("PATCH"),
                 $"{at}?identifier=urn:ietf:rfc:3986|{(await Records.ReadAsync(s))["masterIdentifier"]!["value"]!.GetValue<string>()}", s.Token,
-                Records.Body(new JsonObject
-                {
-                    ["resourceType"] = "Parameters",
-                    ["parameter"] = new JsonArray(new JsonObject
-                    {
-                        ["name"] = "operation",
-                        ["part"] = new JsonArray(
-                            new JsonObject { ["name"] = "type", ["valueCode"] = "replace" },
-                            new JsonObject { ["name"] = "path", ["valueString"] = "DocumentReference.status" },
-                            new JsonObject { ["name"] = "value", ["valueCode"] = "superseded" }),
-                    }),
-                })),
+                Records.Body(Records.StatusPatch("superseded"))),
             _ => throw new ArgumentOutOfRangeException(nameof(op), op.Name, "No request for this interaction"),
         };
     }

@@ -163,6 +163,28 @@ internal static class Records
         return body;
     }
 
+    /// <summary>A FHIRPath Patch of a document's status (IHE.MHD.Patch.Parameters, PDSm).</summary>
+    public static JsonObject StatusPatch(string status) => new()
+    {
+        ["resourceType"] = "Parameters",
+        ["parameter"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "operation",
+            ["part"] = new JsonArray(
+                new JsonObject { ["name"] = "type", ["valueCode"] = "replace" },
+                new JsonObject { ["name"] = "path", ["valueString"] = "DocumentReference.status" },
+                new JsonObject { ["name"] = "value", ["valueCode"] = status }),
+        }),
+    };
+
+    /// <summary>A Provide Document Bundle entry patching a stored document's status (PDSm ExempleComprehensiveProvideDocumentBundleReplace.fsh).</summary>
+    public static JsonObject StatusPatchEntry(string documentId, string status) => new()
+    {
+        ["fullUrl"] = $"urn:uuid:{Guid.NewGuid()}",
+        ["resource"] = StatusPatch(status),
+        ["request"] = new JsonObject { ["method"] = "PATCH", ["url"] = $"DocumentReference/{documentId}" },
+    };
+
     /// <summary>
     /// An IHE MHD ITI-65 Provide Document Bundle for the record with this INS: the SubmissionSet List, one Binary and the
     /// DocumentReference whose attachment.url is the Binary's fullUrl.

@@ -127,6 +127,7 @@ public sealed class DocumentBuilder
     private string? _contentType = "application/pdf";
     private (string Family, string Given)? _author;
     private string? _replaces;
+    private string? _uniqueId;
 
     private DocumentBuilder(ResourceReference subject) => _subject = subject;
 
@@ -198,6 +199,13 @@ public sealed class DocumentBuilder
         return this;
     }
 
+    /// <summary>The document's uniqueId (IHE XDS/MHD masterIdentifier), a urn:oid or urn:uuid under urn:ietf:rfc:3986.</summary>
+    public DocumentBuilder UniqueId(string value)
+    {
+        _uniqueId = value;
+        return this;
+    }
+
     public DocumentBuilder Author(string family, string given)
     {
         _author = (family, given);
@@ -224,6 +232,11 @@ public sealed class DocumentBuilder
                 },
             ],
         };
+        if (_uniqueId is not null)
+        {
+            document.MasterIdentifier = new Identifier("urn:ietf:rfc:3986", _uniqueId);
+        }
+
         if (_replaces is not null)
         {
             document.RelatesTo.Add(new DocumentReference.RelatesToComponent

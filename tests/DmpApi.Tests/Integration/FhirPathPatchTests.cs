@@ -157,7 +157,10 @@ public sealed class FhirPathPatchTests(TestStore store) : StoreFixture(store)
         var (patient, _, _) = await RecordPermittingAsync(Reader);
         var shared = "urn:oid:1.2.250.1.999.8." + Guid.NewGuid().ToString("N")[..12];
         await DocumentWithIdentifierAsync(patient, shared);
-        await DocumentWithIdentifierAsync(patient, shared);
+        // A uniqueId is registered once (XDSDuplicateUniqueIdInRegistry); another document may still carry it among its identifiers.
+        var twin = DocumentBuilder.For(patient).Build();
+        twin.Identifier.Add(new Identifier("urn:ietf:rfc:3986", shared));
+        await Fhir.CreatedAsync(twin);
         var masked = "urn:oid:1.2.250.1.999.9." + Guid.NewGuid().ToString("N")[..12];
         var hidden = DocumentBuilder.For(patient).SecurityLabel(Systems.Visibility, "MASQUE_PS").Build();
         hidden.MasterIdentifier = new Identifier("urn:ietf:rfc:3986", masked);

@@ -321,6 +321,31 @@ namespace DmpApi.Storage.Migrations.PostgreSql
                     b.ToTable("DateIndex", (string)null);
                 });
 
+            modelBuilder.Entity("DmpApi.Storage.DocumentUniqueIdRow", b =>
+                {
+                    b.Property<string>("System")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("DocumentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PatientId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("System", "Value");
+
+                    b.ToTable("DocumentUniqueIds", (string)null);
+                });
+
             modelBuilder.Entity("DmpApi.Storage.PatientIdentityRow", b =>
                 {
                     b.Property<string>("System")

@@ -310,6 +310,31 @@ namespace DmpApi.Storage.Migrations.Sqlite
                     b.ToTable("DateIndex", (string)null);
                 });
 
+            modelBuilder.Entity("DmpApi.Storage.DocumentUniqueIdRow", b =>
+                {
+                    b.Property<string>("System")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DocumentId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PatientId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("System", "Value");
+
+                    b.ToTable("DocumentUniqueIds", (string)null);
+                });
+
             modelBuilder.Entity("DmpApi.Storage.PatientIdentityRow", b =>
                 {
                     b.Property<string>("System")
