@@ -476,6 +476,25 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
 
     private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) => CurrentRowQuery.For(db)(db, type, id, ct);
 
+    /// <summary>
+    /// The current version of a resource, read together with what its record's access decision needs to know it is
+    /// current (issue 12: one round trip per read by id): the record's version stamp (count and newest key of its
+    /// Patient, Consent and RelatedPerson rows, as Access reads it) and a document's type and security-label tokens.
+    /// Nothing of the row may leave before the caller has decided on it (Access/AccessScope.ReadCurrentAsync).
+    /// </summary>
+    public Task<CurrentRow?> CurrentForDecisionAsync(string type, string id, CancellationToken ct) => CurrentForDecisionQuery.For(db)(db, type, id, ct);
+
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<CurrentRow?>>> CurrentForDecisionQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.Tag)
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
+            .Select(r => new CurrentRow(
+                r,
+                r.PatientId == null ? 0 : db.Resources.Count(s => s.PatientId == r.PatientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")),
+                r.PatientId == null ? 0 : db.Resources.Where(s => s.PatientId == r.PatientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")).Max(s => (long?)s.Id) ?? 0,
+                db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
+                    .Select(t => new RowToken(t.ParamName, t.System, t.Code)).ToList()))
+            .FirstOrDefault()));
+
     private DateTime Now()
     {
         // Millisecond precision: what every provider stores exactly, so meta.lastUpdated and the row agree.
@@ -502,3 +521,9 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Conflict,
             $"DocumentReference/{id} has already been replaced (status superseded); replace its replacement instead.");
 }
+
+/// <summary>A current row with its record's version stamp and the tokens a document's decision reads (<see cref="ResourceStore.CurrentForDecisionAsync"/>).</summary>
+public sealed record CurrentRow(ResourceRow Row, int RecordVersions, long RecordLastRowId, List<RowToken> Tokens);
+
+/// <summary>One token index entry of a row: parameter, system, code.</summary>
+public sealed record RowToken(string ParamName, string? System, string? Code);

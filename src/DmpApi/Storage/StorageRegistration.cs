@@ -38,12 +38,21 @@ public static class StorageRegistration
         return services;
     }
 
-    /// <summary>Applies the provider's migrations; for SQLite also switches the file to WAL so readers never wait for the writer.</summary>
+    /// <summary>
+    /// Applies the provider's migrations (and the data step of one that SQL cannot do, <see cref="DocumentUniqueIdBackfill"/>);
+    /// for SQLite also switches the file to WAL so readers never wait for the writer.
+    /// </summary>
     public static async Task MigrateRecordStoreAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<DmpDbContext>();
+        var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
+        if (pending.Any(m => m.EndsWith("_" + DocumentUniqueIdBackfill.MigrationName, StringComparison.Ordinal)))
+        {
+            var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DocumentUniqueIdBackfill));
+            await DocumentUniqueIdBackfill.RunAsync(db, logger, cancellationToken);
+        }
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
