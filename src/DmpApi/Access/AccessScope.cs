@@ -90,7 +90,9 @@ public sealed class AccessScope(
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
         var reopens = Requester.ActsForHolder && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
         var feeds = intent.Proposed is DocumentReference or AllergyIntolerance or List || HealthProfile.Default.IsEntry(intent.ResourceType);
-        await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
+        // Issue 14: a death is a fact, recorded on a record its holder closed too (ResourceWriteRules.Patient confines it to the death).
+        var recordsDeath = Requester.RecordsDeaths && intent.ResourceType == "Patient";
+        await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens || recordsDeath);
 
         var refusal = intent.ResourceType switch
         {
@@ -173,6 +175,74 @@ public sealed class AccessScope(
     }
 
     /// <summary>
+    /// A read of the current version (FHIR read) in one statement when the record's cached decision is current: the row
+    /// comes with its record's stamp and a document's tokens, and is judged in memory by the same rules as
+    /// <see cref="ReadPredicateAsync"/> (<see cref="DocumentFilter.Matches"/>, <see cref="CanSeeConsent"/>). A stale or
+    /// missing stamp costs the directives query; the types whose predicate reads other rows (a List, a health profile
+    /// entry) go through the predicate. Null when absent or hidden (404); 403 when the record is denied.
+    /// </summary>
+    public async Task<StoredResource?> ReadCurrentAsync(ResourceStore store, string type, string id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Consulted = true;
+        if (type == "List" || HealthProfile.Default.IsEntry(type))
+        {
+            return await store.ReadAsync(await ReadPredicateAsync(type, id, ct), type, id, ct);
+        }
+
+        if (await store.CurrentForDecisionAsync(type, id, ct) is not { } current)
+        {
+            return null;
+        }
+
+        var row = current.Row;
+        if (row.PatientId is not { } patientId)
+        {
+            return ResourceStore.ToStored(row);
+        }
+
+        var decision = await DecideReadAsync(patientId, new RecordStamp(current.RecordVersions, current.RecordLastRowId), ct);
+        if (decision is null)
+        {
+            // No record any more: only its Patient answers (deleted, 410), as in ReadPredicateAsync.
+            return type == "Patient" ? ResourceStore.ToStored(row) : null;
+        }
+
+        if (!decision.IsAllowed)
+        {
+            throw Denied(decision);
+        }
+
+        var visible = type switch
+        {
+            // PDSm logical deletion: a deleted document is absent (404), as in ReadPredicateAsync.
+            "DocumentReference" => !row.IsDeleted && DocumentFilterFor(decision).Matches(FactsOf(row, current.Tokens)),
+            "Consent" => CanSeeConsent(row),
+            _ => true,
+        };
+        return visible ? ResourceStore.ToStored(row) : null;
+    }
+
+    /// <summary>A document's facts as the SQL predicate reads them: types and the representatives' label from the token index, the rest from the access columns.</summary>
+    private static DocumentFacts FactsOf(ResourceRow row, IEnumerable<RowToken> tokens)
+    {
+        var types = new List<QualifiedCode>();
+        var labels = new HashSet<QualifiedCode>();
+        foreach (var token in tokens)
+        {
+            if (token.System is not { } system || token.Code is not { } code) continue;
+            if (token.ParamName == "type") types.Add(new QualifiedCode(system, code));
+            else if (new QualifiedCode(system, code) == DmpCodes.InvisibleToRepresentatives) labels.Add(DmpCodes.InvisibleToRepresentatives);
+        }
+
+        if (row.IsMasked) labels.Add(DmpCodes.Masked);
+        if (row.IsInvisibleToPatient) labels.Add(DmpCodes.InvisibleToPatient);
+        // SQL compares DepositedAt <= cut-off, which a missing deposit time never meets.
+        var deposited = row.DepositedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.MaxValue;
+        return new DocumentFacts(types, labels, string.IsNullOrEmpty(row.DepositorIdNatPs) ? null : row.DepositorIdNatPs, deposited);
+    }
+
+    /// <summary>
     /// The current resources of a type with this business identifier (`system|value`, or a value in any system), across
     /// records: located to decide on each (a conditional interaction, PDSm conditional PATCH); the caller reads each through
     /// <see cref="ReadPredicateAsync"/>, so a hidden one stays absent.
@@ -245,10 +315,13 @@ public sealed class AccessScope(
             "A DMP record is never deleted: close the record instead (the patient sets Patient.active = false); it is purged ten years after closure.");
 
     /// <summary>The read decision on a record (DMP-RULES §2 rules 1–4, 8); null when no such record exists.</summary>
-    public async Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct)
+    public Task<AccessDecision?> DecideReadAsync(string patientId, CancellationToken ct) => DecideReadAsync(patientId, null, ct);
+
+    /// <summary>The read decision, the record's stamp already read by the caller's own statement (null: read it now).</summary>
+    private async Task<AccessDecision?> DecideReadAsync(string patientId, RecordStamp? stamp, CancellationToken ct)
     {
         Consulted = true;
-        if (await DirectivesAsync(patientId, ct) is not { } record)
+        if (await DirectivesAsync(patientId, ct, stamp) is not { } record)
         {
             return null;
         }
@@ -264,8 +337,23 @@ public sealed class AccessScope(
         return decision;
     }
 
-    /// <inheritdoc/>
-    public bool UpdatesUnread(string resourceType) => Requester.RecordsDeaths && resourceType == "Patient";
+    /// <summary>
+    /// A professional's decision on a record from its cached directives, with the stamp they were read at, for a caller that
+    /// reads the stamp in its own statement (a search's page, issue 12) and then confirms it with
+    /// <see cref="ConfirmDecisionAsync"/>; nothing is recorded yet. Null when not cached (or already decided in this request).
+    /// </summary>
+    public (AccessDecision Decision, RecordStamp Stamp)? CachedDecision(string patientId) =>
+        Requester.Kind == RequesterKind.Professional && !_records.ContainsKey(patientId) && !_changedRecords.Contains(patientId)
+        && cache is not null && cache.TryPeek(patientId, out var stamp, out var record) && record is not null
+            ? (RecordAccessRules.Decide(Requester, record, Now), stamp)
+            : null;
+
+    /// <summary>The read decision on a record whose stamp the caller's own statement read: taken from the cache when unchanged, recorded as any decision.</summary>
+    public Task<AccessDecision?> ConfirmDecisionAsync(string patientId, RecordStamp stamp, CancellationToken ct) => DecideReadAsync(patientId, stamp, ct);
+
+    /// <summary>The rows a record's stamp counts (<see cref="RecordStamp"/>): its Patient, Consents and RelatedPersons, all versions.</summary>
+    public static IQueryable<ResourceRow> StampedRows(DmpDbContext db, string patientId) =>
+        db.Resources.Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent" || r.ResourceType == "RelatedPerson"));
 
     /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>
     public async Task<bool> RequireReadAsync(string patientId, CancellationToken ct)
@@ -279,12 +367,12 @@ public sealed class AccessScope(
     /// permit naming only themselves) needs rules 1–2 only, as does the author of an earlier document of the record
     /// adding a document or an allergy (CSP R1111-46/47: feeding cannot be refused once authorised).
     /// </summary>
-    private async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct, bool reopensRecord = false)
+    private async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct, bool changesClosure = false)
     {
         Consulted = true;
         var record = await DirectivesAsync(patientId, ct)
             ?? throw FhirException.Unprocessable($"Patient/{patientId} is not an open record.", OperationOutcome.IssueType.NotFound);
-        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now, reopensRecord);
+        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now, changesClosure);
         if (!decision.IsAllowed && feedsRecord && !declaresOwnPermit && Requester.IdNatPs is { Length: > 0 } idNatPs
             && await db.Resources.AnyAsync(r => r.PatientId == patientId && r.ResourceType == "DocumentReference" && r.IsCurrent && !r.IsDeleted
                 && r.DepositorIdNatPs == idNatPs, ct))
@@ -445,7 +533,7 @@ public sealed class AccessScope(
             .Select(g => new RecordStamp(g.Count(), g.Max(r => r.Id)))
             .FirstOrDefault()));
 
-    private async Task<RecordDirectives?> DirectivesAsync(string patientId, CancellationToken ct)
+    private async Task<RecordDirectives?> DirectivesAsync(string patientId, CancellationToken ct, RecordStamp? readStamp = null)
     {
         if (_records.TryGetValue(patientId, out var known))
         {
@@ -453,7 +541,7 @@ public sealed class AccessScope(
         }
 
         // The stamp first: directives read after it are at least as new as it says (statements see every earlier commit).
-        var stamp = await StampQuery.For(db)(db, patientId, ct);
+        var stamp = readStamp ?? await StampQuery.For(db)(db, patientId, ct);
         if (cache is not null && cache.TryGet(patientId, stamp, out var cached))
         {
             _records[patientId] = cached;

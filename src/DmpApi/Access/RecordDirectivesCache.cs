@@ -31,6 +31,19 @@ public sealed class RecordDirectivesCache(IOptions<AccessOptions> options) : IDi
         return false;
     }
 
+    /// <summary>The directives last read and their stamp, to be confirmed by a stamp the caller reads in its own statement.</summary>
+    public bool TryPeek(string patientId, out RecordStamp stamp, out RecordDirectives? record)
+    {
+        if (_cache.TryGetValue(patientId, out Entry? entry))
+        {
+            (stamp, record) = (entry!.Stamp, entry.Record);
+            return true;
+        }
+
+        (stamp, record) = (default, null);
+        return false;
+    }
+
     /// <summary>Only for directives read from committed rows: a caller inside a transaction must not share what it may roll back.</summary>
     public void Set(string patientId, RecordStamp stamp, RecordDirectives? record) =>
         _cache.Set(patientId, new Entry(stamp, record), new MemoryCacheEntryOptions { Size = 1 });

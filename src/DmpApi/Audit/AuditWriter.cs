@@ -1,6 +1,8 @@
 using DmpApi.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace DmpApi.Audit;
 
@@ -48,7 +50,14 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
             }
 
             var head = AuditChain.Link(records, _chainId, _head);
-            db.AuditRecords.AddRange(records);
+            if (db.Database.GetDbConnection() is NpgsqlConnection npgsql)
+            {
+                await CopyAsync(db, npgsql, records, cancellationToken);
+            }
+            else
+            {
+                db.AuditRecords.AddRange(records);
+            }
             if (_head is { } previous)
             {
                 // Conditional on the head this writer knows: a second writer of the chain would have no effect here, and fail.
@@ -80,6 +89,44 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
         {
             _oneBatchAtATime.Release();
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL: the batch as one binary COPY inside the batch's transaction (issue 12), instead of one INSERT per record
+    /// through the change tracker. Every mapped column but the generated key, as the EF model names it (a new column is
+    /// copied without a change here); the keys are not read back, as nothing of a committed batch needs them.
+    /// </summary>
+    private static async Task CopyAsync(DmpDbContext db, NpgsqlConnection connection, IReadOnlyList<AuditRecord> records, CancellationToken ct)
+    {
+        var columns = CopiedColumns.GetOrAdd(db.Model, ColumnsOf);
+        await using var copy = await connection.BeginBinaryImportAsync(columns.Command, ct);
+        foreach (var record in records)
+        {
+            await copy.StartRowAsync(ct);
+            foreach (var property in columns.Properties)
+            {
+                switch (property.GetValue(record))
+                {
+                    case null: await copy.WriteNullAsync(ct); break;
+                    case DateTime at: await copy.WriteAsync(DateTime.SpecifyKind(at, DateTimeKind.Utc), NpgsqlTypes.NpgsqlDbType.TimestampTz, ct); break;
+                    case var value: await copy.WriteAsync(value, ct); break;
+                }
+            }
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    private sealed record CopyColumns(string Command, System.Reflection.PropertyInfo[] Properties);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Microsoft.EntityFrameworkCore.Metadata.IModel, CopyColumns> CopiedColumns = new();
+
+    private static CopyColumns ColumnsOf(Microsoft.EntityFrameworkCore.Metadata.IModel model)
+    {
+        var properties = model.FindEntityType(typeof(AuditRecord))!.GetProperties()
+            .Where(p => p.ValueGenerated == Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.Never && p.PropertyInfo is not null).ToList();
+        var names = string.Join(", ", properties.Select(p => $"\"{p.GetColumnName()}\""));
+        return new($"COPY \"AuditRecords\" ({names}) FROM STDIN (FORMAT BINARY)", properties.Select(p => p.PropertyInfo!).ToArray());
     }
 }
 

@@ -39,7 +39,7 @@ public static class CapabilityStatementEndpoint
             Kind = CapabilityStatementKind.Instance,
             FhirVersion = FHIRVersion.N4_0_1,
             Format = ["application/fhir+json", "application/fhir+xml"],
-            PatchFormat = [.. DocumentPatchEndpoints.PatchFormats],
+            PatchFormat = [.. FhirPatchBody.PatchFormats],
             Instantiates = [PdsmDocumentSharingManager],
             Software = new CapabilityStatement.SoftwareComponent { Name = "DmpApi", Version = typeof(CapabilityStatementEndpoint).Assembly.GetName().Version?.ToString() },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "DmpApi", Url = baseUrl },
@@ -96,7 +96,7 @@ public static class CapabilityStatementEndpoint
                         CapabilityStatement.TypeRestfulInteraction.Update, CapabilityStatement.TypeRestfulInteraction.Delete,
                         CapabilityStatement.TypeRestfulInteraction.HistoryInstance, CapabilityStatement.TypeRestfulInteraction.Create,
                         CapabilityStatement.TypeRestfulInteraction.SearchType,
-                    }.Concat(type == "DocumentReference" ? [CapabilityStatement.TypeRestfulInteraction.Patch] : [])
+                    }.Concat(type is "DocumentReference" or "Patient" ? [CapabilityStatement.TypeRestfulInteraction.Patch] : [])
                     .Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }),
                 ],
                 SearchInclude = registry.For(type).Where(p => p.Kind == SearchParamKind.Reference).Select(p => $"{type}:{p.Name}").Order().ToList(),

@@ -44,7 +44,7 @@ public static class ResourceEndpoints
 
         group.MapGet("/{id}", async (string id, HttpContext http, ResourceStore store, CancellationToken ct) =>
             {
-                var stored = await store.ReadAsync(await http.GetAccessScope().ReadPredicateAsync(type, id, ct), type, id, ct) ?? throw FhirException.NotFound(type, id);
+                var stored = await http.GetAccessScope().ReadCurrentAsync(store, type, id, ct) ?? throw FhirException.NotFound(type, id);
                 return stored.IsDeleted ? throw FhirRequest.Gone(type, id) : new FhirResult(HttpStatusCode.OK, stored);
             })
             .WithName($"Read{type}").WithSummary($"Read the current version of a {type}").RequireScope(type, FhirInteraction.Read);

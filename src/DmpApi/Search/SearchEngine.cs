@@ -19,25 +19,22 @@ public sealed class SearchEngine(DmpDbContext db)
     public async Task<SearchPage> ExecuteAsync(AccessScope scope, SearchRequest request, int offset, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        // DESIGN §2: the access filter is part of the query, before ordering, paging and counting.
-        var records = await scope.SearchableRecordsAsync(await NamedPatientsAsync(request, ct), ct);
-        // DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain.
-        var visible = new List<Expression<Func<ResourceRow, bool>>>();
-        var entries = HealthProfile.Default.Entries.ToDictionary(e => e.Type, _ => new List<Expression<Func<ResourceRow, bool>>>());
-        foreach (var patientId in records)
+        var named = await NamedPatientsAsync(request, ct);
+        if (await OneStatementPageAsync(scope, request, named, offset, ct) is { } page)
         {
-            // One decision per record gives both filters: deciding again per type would only recount it (metrics, notices).
-            var decision = await scope.DecideReadAsync(patientId, ct);
-            visible.Add(DocumentPredicates.For(db, patientId, scope.DocumentFilterFor(decision)));
-            foreach (var (type, predicates) in entries)
-            {
-                predicates.Add(scope.HealthProfilePredicate(patientId, type, decision));
-            }
+            return page;
         }
 
-        var visibleDocument = Predicates.Or(visible);
-        var reach = new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument),
-            entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
+        // DESIGN §2: the access filter is part of the query, before ordering, paging and counting.
+        var records = await scope.SearchableRecordsAsync(named, ct);
+        // One decision per record gives both filters: deciding again per type would only recount it (metrics, notices).
+        var decisions = new Dictionary<string, AccessDecision?>(StringComparer.Ordinal);
+        foreach (var patientId in records)
+        {
+            decisions[patientId] = await scope.DecideReadAsync(patientId, ct);
+        }
+
+        var reach = ReachOf(scope, records, decisions);
         var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
 
         // _count=0 asks for the count alone, as _summary=count does (FHIR R4 §3.1.1.5.6).
@@ -48,10 +45,63 @@ public sealed class SearchEngine(DmpDbContext db)
         }
 
         var rows = await Ordered(query, request.Sort).Skip(offset).Take(request.Count + 1).AsNoTracking().ToListAsync(ct);
+        return await PageAsync(scope, reach, request, offset, rows, total, ct);
+    }
+
+    /// <summary>
+    /// Issue 12: a professional's search of one record whose decision is cached runs as one statement, the page together
+    /// with the record's version stamp. The page stands only when that stamp is the cached one (then the decision is
+    /// recorded as any other); a changed record, an empty page or a count falls back to deciding first.
+    /// </summary>
+    private async Task<SearchPage?> OneStatementPageAsync(AccessScope scope, SearchRequest request, IReadOnlyCollection<string> named, int offset, CancellationToken ct)
+    {
+        if (named.Count != 1 || request.TotalAccurate || request.SummaryCount || request.Count == 0 || request.Includes.Count > 0
+            || named.First() is not { } patientId || scope.CachedDecision(patientId) is not ({ IsAllowed: true } decision, var stamp))
+        {
+            return null;
+        }
+
+        var reach = ReachOf(scope, new List<string> { patientId }, new Dictionary<string, AccessDecision?> { [patientId] = decision });
+        var query = reach.Within(Matching(request.ResourceType, request.Criteria, reach), request.ResourceType);
+        var stamped = AccessScope.StampedRows(db, patientId);
+        var rows = await Ordered(query, request.Sort).Skip(offset).Take(request.Count + 1).AsNoTracking()
+            .Select(r => new { Row = r, Versions = stamped.Count(), LastRowId = stamped.Max(s => (long?)s.Id) ?? 0 })
+            .ToListAsync(ct);
+        if (rows.Count == 0 || new RecordStamp(rows[0].Versions, rows[0].LastRowId) != stamp
+            || await scope.ConfirmDecisionAsync(patientId, stamp, ct) is not { IsAllowed: true })
+        {
+            return null;
+        }
+
+        return await PageAsync(scope, reach, request, offset, rows.ConvertAll(r => r.Row), null, ct);
+    }
+
+    private async Task<SearchPage> PageAsync(AccessScope scope, Reach reach, SearchRequest request, int offset, List<ResourceRow> rows, int? total, CancellationToken ct)
+    {
         var hasMore = rows.Count > request.Count;
         var page = rows.Take(request.Count).ToList();
         var included = request.Includes.Count == 0 ? [] : await IncludedAsync(scope, reach, page, request.Includes, ct);
         return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
+    }
+
+    /// <summary>DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain.</summary>
+    private Reach ReachOf(AccessScope scope, IReadOnlyList<string> records, IReadOnlyDictionary<string, AccessDecision?> decisions)
+    {
+        var visible = new List<Expression<Func<ResourceRow, bool>>>();
+        var entries = HealthProfile.Default.Entries.ToDictionary(e => e.Type, _ => new List<Expression<Func<ResourceRow, bool>>>());
+        foreach (var patientId in records)
+        {
+            var decision = decisions[patientId];
+            visible.Add(DocumentPredicates.For(db, patientId, scope.DocumentFilterFor(decision)));
+            foreach (var (type, predicates) in entries)
+            {
+                predicates.Add(scope.HealthProfilePredicate(patientId, type, decision));
+            }
+        }
+
+        var visibleDocument = Predicates.Or(visible);
+        return new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument),
+            entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
     }
 
     /// <summary>The records a search names (DESIGN §4: patient, subject, patient.identifier; for Patient, _id or identifier).</summary>

@@ -195,7 +195,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
-        if (current is null || !(scope.UpdatesUnread(current.ResourceType) || await MayReadAsync(scope, current, ct)))
+        if (current is null || !await MayReadAsync(scope, current, ct))
         {
             throw FhirException.NotFound(resource.TypeName, resource.Id);
         }
@@ -206,6 +206,39 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         return await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
+    }
+
+    /// <summary>
+    /// An update the server computes from the current version inside the write transaction (PATCH, FHIR R4 §3.1.0.6),
+    /// decided by the write door alone: the caller has either read the resource under its read decision already, or
+    /// gives <paramref name="change"/> only what the requester may change without reading it (a death feed, issue 14).
+    /// 404 when there is no such resource, 410 when it is deleted, 412 when it is not at <paramref name="expectedVersion"/>.
+    /// </summary>
+    public async Task<StoredResource> PatchAsync(IRecordAccess scope, string type, string id, Func<Resource, Resource> change, int? expectedVersion, string baseUrl, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        using var writer = await writeGate.EnterAsync(db, ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var current = await CurrentRowAsync(type, id, ct) ?? throw FhirException.NotFound(type, id);
+        if (expectedVersion is { } expected && expected != current.VersionId)
+        {
+            throw VersionConflict(type, id, expected, current.VersionId);
+        }
+
+        if (current.IsDeleted)
+        {
+            throw FhirRequest.Gone(type, id);
+        }
+
+        var changed = change(ToStored(current).Resource!);
+        if (changed.TypeName != type || changed.Id != id)
+        {
+            throw FhirException.Unprocessable("A patch cannot change the resource's type or id.", OperationOutcome.IssueType.Invariant);
+        }
+
+        var stored = await WriteVersionAsync(scope, changed, current.VersionId + 1, baseUrl, current, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>
@@ -443,6 +476,25 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
 
     private Task<ResourceRow?> CurrentRowAsync(string type, string id, CancellationToken ct) => CurrentRowQuery.For(db)(db, type, id, ct);
 
+    /// <summary>
+    /// The current version of a resource, read together with what its record's access decision needs to know it is
+    /// current (issue 12: one round trip per read by id): the record's version stamp (count and newest key of its
+    /// Patient, Consent and RelatedPerson rows, as Access reads it) and a document's type and security-label tokens.
+    /// Nothing of the row may leave before the caller has decided on it (Access/AccessScope.ReadCurrentAsync).
+    /// </summary>
+    public Task<CurrentRow?> CurrentForDecisionAsync(string type, string id, CancellationToken ct) => CurrentForDecisionQuery.For(db)(db, type, id, ct);
+
+    private static readonly CompiledPerModel<Func<DmpDbContext, string, string, CancellationToken, Task<CurrentRow?>>> CurrentForDecisionQuery =
+        new(() => EF.CompileAsyncQuery((DmpDbContext db, string type, string id, CancellationToken ct) => db.Resources.AsNoTracking().TagWith(AccessPredicate.Tag)
+            .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
+            .Select(r => new CurrentRow(
+                r,
+                r.PatientId == null ? 0 : db.Resources.Count(s => s.PatientId == r.PatientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")),
+                r.PatientId == null ? 0 : db.Resources.Where(s => s.PatientId == r.PatientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")).Max(s => (long?)s.Id) ?? 0,
+                db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
+                    .Select(t => new RowToken(t.ParamName, t.System, t.Code)).ToList()))
+            .FirstOrDefault()));
+
     private DateTime Now()
     {
         // Millisecond precision: what every provider stores exactly, so meta.lastUpdated and the row agree.
@@ -469,3 +521,9 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         new(HttpStatusCode.Conflict, OperationOutcome.IssueType.Conflict,
             $"DocumentReference/{id} has already been replaced (status superseded); replace its replacement instead.");
 }
+
+/// <summary>A current row with its record's version stamp and the tokens a document's decision reads (<see cref="ResourceStore.CurrentForDecisionAsync"/>).</summary>
+public sealed record CurrentRow(ResourceRow Row, int RecordVersions, long RecordLastRowId, List<RowToken> Tokens);
+
+/// <summary>One token index entry of a row: parameter, system, code.</summary>
+public sealed record RowToken(string ParamName, string? System, string? Code);

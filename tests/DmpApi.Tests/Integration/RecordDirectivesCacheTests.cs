@@ -72,6 +72,38 @@ public sealed class RecordDirectivesCacheTests(TestStore store) : StoreFixture(s
         Assert.That((await AsOther.GetAsync($"fhir/Patient/{other.Id}")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
     }
 
+    [Test]
+    public async Task A_block_recorded_after_cached_searches_takes_effect_on_the_next_search()
+    {
+        // A page read together with the record's stamp (issue 12) stands only while the stamp is the cached one.
+        var (patient, asPatient) = await RecordAsync();
+        await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(OtherDoctor).Build());
+        await Fhir.CreatedAsync(DocumentBuilder.For(patient).Build());
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.That((await AsOther.SearchBundleAsync("DocumentReference", $"patient={patient.Id}")).Entry, Has.Count.EqualTo(1), "arrange: the other doctor searches the record");
+        }
+
+        await asPatient.CreatedAsync(ConsentBuilder.For(patient).Blocking(OtherDoctor).Build());
+
+        Assert.That((await AsOther.SearchAsync("DocumentReference", $"patient={patient.Id}")).Status, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
+    public async Task A_document_masked_after_cached_reads_is_absent_on_the_next_read()
+    {
+        // A read by id judges the row it reads with the record's cached decision: the row's own labels are never cached.
+        var (patient, asPatient) = await RecordAsync();
+        await asPatient.CreatedAsync(ConsentBuilder.For(patient).Permitting(OtherDoctor).Build());
+        var document = await Fhir.CreatedAsync(DocumentBuilder.For(patient).Build());
+        await ReadTwiceAsync(patient, HttpStatusCode.OK);
+        Assert.That((await AsOther.GetAsync($"fhir/DocumentReference/{document.Id}")).Status, Is.EqualTo(HttpStatusCode.OK), "arrange: the other doctor reads the document");
+
+        Assert.That((await asPatient.PatchAsync($"fhir/DocumentReference/{document.Id}", JsonPatches.Mask)).Status, Is.EqualTo(HttpStatusCode.OK), "arrange: the patient masks the document");
+
+        Assert.That((await AsOther.GetAsync($"fhir/DocumentReference/{document.Id}")).Status, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
     private FhirHttp AsOther => Fhir.As(Tokens.Professional(OtherDoctor));
 
     private async Task<(Patient Patient, FhirHttp AsPatient)> RecordAsync()
