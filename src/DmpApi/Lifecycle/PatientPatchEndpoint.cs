@@ -3,6 +3,7 @@ using DmpApi.Access;
 using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Storage;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Lifecycle;
@@ -33,7 +34,7 @@ public static class PatientPatchEndpoint
         {
             // A system reads nothing (DMP-RULES §2): its patch sees only what a death feed sets, and the answer does not
             // carry the Patient (an OperationOutcome, or nothing with Prefer: return=minimal).
-            var recorded = await store.PatchAsync(scope, "Patient", id, stored => DeathFeedView.Patch((Patient)stored, patch),
+            var recorded = await store.PatchAsync(scope, "Patient", id, stored => DeathFeedView.Patch((Patient)stored, Conformant(patch)),
                 http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
             return FhirResult.Written(http, HttpStatusCode.OK, recorded, $"Patient/{id} updated to version {recorded.Version}.", revealsResource: false);
         }
@@ -45,7 +46,18 @@ public static class PatientPatchEndpoint
             throw FhirRequest.Gone("Patient", id);
         }
 
-        var stored = await store.PatchAsync(scope, "Patient", id, patch, http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
+        var stored = await store.PatchAsync(scope, "Patient", id, Conformant(patch), http.Request.IfMatchVersion(), http.Request.BaseUrl(), ct);
         return FhirResult.Written(http, HttpStatusCode.OK, stored, $"Patient updated to version {stored.Version}.");
     }
+
+    /// <summary>
+    /// The patch, then the validator on what it made (422 as for a created Patient). The death feed's is its view of the
+    /// Patient, so that a refusal names only what the feed sent, never what it cannot read.
+    /// </summary>
+    private static Func<Resource, Resource> Conformant(Func<Resource, Resource> patch) => resource =>
+    {
+        var patched = patch(resource);
+        Conformance.Require(patched);
+        return patched;
+    };
 }

@@ -252,6 +252,24 @@ public sealed class DeathClosureTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task A_patch_that_leaves_the_Patient_breaking_an_R4_invariant_is_refused_and_not_stored()
+    {
+        var (stored, asPatient) = await OpenRecordAsync();
+
+        // per-1 (FHIR R4 Period): the start is not after the end.
+        var patched = await Fhir.PatchAsync($"fhir/Patient/{stored.Id}",
+            """[{"op":"add","path":"/telecom","value":[{"system":"phone","value":"0102030405","period":{"start":"2025-04-25","end":"2025-04-20"}}]}]""");
+        var after = await ReadAsync(asPatient, stored.Id);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), patched.ToString());
+            Assert.That(patched.ToString(), Does.Contain("per-1"));
+            Assert.That(after.Meta?.VersionId, Is.EqualTo(stored.Meta?.VersionId).And.Not.Null);
+        });
+    }
+
+    [Test]
     public async Task A_record_closed_on_a_death_is_not_reopened()
     {
         var (stored, asPatient) = await OpenRecordAsync();
