@@ -253,7 +253,7 @@ for db in $DATABASES; do
       curl -sf "${auth[@]}" "$base/$query" >"$WORK/responses/profile-${query%%\?*}.json"
     done
     curl -sf "${auth[@]}" -H "Content-Type: application/fhir+json" -X POST "$base/AllergyIntolerance" \
-      -d '{"resourceType":"AllergyIntolerance","code":{"coding":[{"system":"http://snomed.info/sct","code":"300913006"}]},"patient":{"reference":"Patient/'"$patient"'"}}' \
+      -d '{"resourceType":"AllergyIntolerance","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"300913006"}]},"patient":{"reference":"Patient/'"$patient"'"}}' \
       >"$WORK/responses/create.json"
     (cd "$BASELINE_DIR" && Responses__Folder=$WORK/responses exec dotnet Baseline.dll --urls "http://127.0.0.1:$BASELINE_PORT") >"$WORK/baseline.log" 2>&1 &
     BASELINE_PID=$!

@@ -9,6 +9,7 @@ using DmpApi.Notifications;
 using DmpApi.OpenApi;
 using DmpApi.RateLimits;
 using DmpApi.Storage;
+using DmpApi.Validation;
 
 if (Commands.IsCommand(args))
 {
@@ -24,6 +25,7 @@ builder.Services.AddDmpAuthentication(builder.Configuration);
 builder.Services.AddAuditTrail();
 builder.Services.AddRequesterRateLimits();
 builder.Services.AddPatientNotifications();
+builder.Services.AddProfileValidation(FhirResources.Types);   // writes are validated against the core types and the PDSm profiles (docs/VALIDATION.md)
 builder.Services.AddRecordLifecycle();     // the purge of records closed more than ten years ago, on a schedule
 builder.Services.AddFhirOpenApi();
 builder.WebHost.ConfigureKestrel(kestrel =>

@@ -90,7 +90,9 @@ public sealed class AccessScope(
         var declaresOwnPermit = intent.ResourceType == "Consent" && (intent.Proposed ?? stored) is Consent own && ResourceWriteRules.IsOwnPermit(own, Requester.IdNatPs);
         var reopens = Requester.ActsForHolder && stored is Patient { Active: false } && intent.Proposed is Patient { Active: not false };
         var feeds = intent.Proposed is DocumentReference or AllergyIntolerance or List || HealthProfile.Default.IsEntry(intent.ResourceType);
-        await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens);
+        // Issue 14: a death is a fact, recorded on a record its holder closed too (ResourceWriteRules.Patient confines it to the death).
+        var recordsDeath = Requester.RecordsDeaths && intent.ResourceType == "Patient";
+        await RequireWriteAsync(patientId, declaresOwnPermit, feeds, ct, reopens || recordsDeath);
 
         var refusal = intent.ResourceType switch
         {
@@ -353,9 +355,6 @@ public sealed class AccessScope(
     public static IQueryable<ResourceRow> StampedRows(DmpDbContext db, string patientId) =>
         db.Resources.Where(r => r.PatientId == patientId && (r.ResourceType == "Patient" || r.ResourceType == "Consent" || r.ResourceType == "RelatedPerson"));
 
-    /// <inheritdoc/>
-    public bool UpdatesUnread(string resourceType) => Requester.RecordsDeaths && resourceType == "Patient";
-
     /// <summary>403 with the rule's actionable message when the record is denied; false when the record does not exist.</summary>
     public async Task<bool> RequireReadAsync(string patientId, CancellationToken ct)
     {
@@ -368,12 +367,12 @@ public sealed class AccessScope(
     /// permit naming only themselves) needs rules 1–2 only, as does the author of an earlier document of the record
     /// adding a document or an allergy (CSP R1111-46/47: feeding cannot be refused once authorised).
     /// </summary>
-    private async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct, bool reopensRecord = false)
+    private async Task RequireWriteAsync(string patientId, bool declaresOwnPermit, bool feedsRecord, CancellationToken ct, bool changesClosure = false)
     {
         Consulted = true;
         var record = await DirectivesAsync(patientId, ct)
             ?? throw FhirException.Unprocessable($"Patient/{patientId} is not an open record.", OperationOutcome.IssueType.NotFound);
-        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now, reopensRecord);
+        var decision = RecordAccessRules.DecideWrite(Requester, record, authoredEarlierDocument: declaresOwnPermit, Now, changesClosure);
         if (!decision.IsAllowed && feedsRecord && !declaresOwnPermit && Requester.IdNatPs is { Length: > 0 } idNatPs
             && await db.Resources.AnyAsync(r => r.PatientId == patientId && r.ResourceType == "DocumentReference" && r.IsCurrent && !r.IsDeleted
                 && r.DepositorIdNatPs == idNatPs, ct))

@@ -108,8 +108,11 @@ public static class RecordAccessRules
     /// permit, being the author of an earlier document of this record, which still has to pass rules 1–2.
     /// </summary>
     /// <param name="authoredEarlierDocument">The requester's idNatPs is the recorded author of a document already in this record.</param>
-    /// <param name="reopensRecord">The write is the holder's reopening of their closed record (DMP-RULES §3), which a closed record accepts.</param>
-    public static AccessDecision DecideWrite(Requester requester, RecordDirectives record, bool authoredEarlierDocument, DateTimeOffset now, bool reopensRecord = false)
+    /// <param name="changesClosure">
+    /// The write changes a closed record's state, which a closed record accepts: the holder's reopening (DMP-RULES §3), or a
+    /// death feed recording the holder's death (issue 14).
+    /// </param>
+    public static AccessDecision DecideWrite(Requester requester, RecordDirectives record, bool authoredEarlierDocument, DateTimeOffset now, bool changesClosure = false)
     {
         ArgumentNullException.ThrowIfNull(requester);
         ArgumentNullException.ThrowIfNull(record);
@@ -123,7 +126,7 @@ public static class RecordAccessRules
             }
 
             // A closed record is not fed (DMP-RULES §2 rule 1); the patient (or the minor's representative) reopens it first.
-            return record.IsClosed && !reopensRecord
+            return record.IsClosed && !changesClosure
                 ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "This DMP is closed: reopen it (Patient.active = true) before adding to it.")
                 : holder;
         }
@@ -131,7 +134,7 @@ public static class RecordAccessRules
         if (requester.Kind == RequesterKind.System)
         {
             // Issue 15: the Assurance Maladie feeds every open record with the care history it reimbursed; a closed one takes nothing.
-            return record.IsClosed
+            return record.IsClosed && !changesClosure
                 ? AccessDecision.Deny(AccessDenialReason.RecordClosed, "This patient's DMP is closed: it takes no new document or entry.")
                 : AccessDecision.Allow(AccessMode.System);
         }

@@ -120,9 +120,9 @@ public static class ResourceWriteRules
         }
 
         var changed = PatientElements.Where(e => !DeathElements.Contains(e.Element) && !Same(e.Read(stored), e.Read(proposed))).Select(e => e.Element).ToList();
-        if (changed.Count == 0 && !Same([WithoutDeath(stored)], [WithoutDeath(proposed)]))
+        if (changed.Count == 0)
         {
-            changed.Add("other elements");
+            changed.AddRange(ChangedElements(WithoutDeath(stored), WithoutDeath(proposed)));
         }
 
         return changed.Count == 0
@@ -130,16 +130,37 @@ public static class ResourceWriteRules
             : $"A death feed changes nothing but the death and the closure; send the Patient with its {string.Join(", ", changed)} unchanged.";
     }
 
-    /// <summary>The Patient with what a death feed sets (and the version metadata) removed, to compare the rest whole.</summary>
+    /// <summary>The Patient with what a death feed sets (and the version's number and instant) removed, to compare the rest whole.</summary>
     private static Patient WithoutDeath(Patient patient)
     {
         var rest = (Patient)patient.DeepCopy();
-        rest.Meta = null;
+        if (rest.Meta is { } meta)
+        {
+            meta.VersionId = null;
+            meta.LastUpdated = null;
+            rest.Meta = meta.IsExactly(new Meta()) ? null : meta;
+        }
+
         rest.Active = null;
         rest.Deceased = null;
         rest.Extension.RemoveAll(RecordClosure.IsClosure);
         return rest;
     }
+
+    /// <summary>The names of the top-level elements that differ between two versions (meta, address, extension…).</summary>
+    private static IEnumerable<string> ChangedElements(Base before, Base after)
+    {
+        var b = before.EnumerateElements().ToDictionary(e => e.Key, e => e.Value);
+        var a = after.EnumerateElements().ToDictionary(e => e.Key, e => e.Value);
+        return b.Keys.Union(a.Keys).Where(name => !Same(Elements(b.GetValueOrDefault(name)), Elements(a.GetValueOrDefault(name))));
+    }
+
+    private static IEnumerable<Base> Elements(object? value) => value switch
+    {
+        Base element => [element],
+        System.Collections.IEnumerable list => list.OfType<Base>(),
+        _ => [],
+    };
 
     /// <summary>
     /// A Consent written or deleted (DMP-RULES §3: "Consents belong to the patient"): the patient decides all of them; a
@@ -253,6 +274,8 @@ public static class ResourceWriteRules
         Category = [new CodeableConcept("http://loinc.org", "59284-0")],
         Patient = new ResourceReference($"Patient/{patientId}"),
         DateTime = new DateTimeOffset(now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
+        // ppc-1 (FHIR R4 Consent): a policy or a policyRule, so that the permit conforms when a client writes it back.
+        PolicyRule = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN"),
         Provision = new Hl7.Fhir.Model.Consent.provisionComponent
         {
             Type = Hl7.Fhir.Model.Consent.ConsentProvisionType.Permit,

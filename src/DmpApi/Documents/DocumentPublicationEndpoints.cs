@@ -5,6 +5,7 @@ using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Search;
 using DmpApi.Storage;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Documents;
@@ -39,6 +40,7 @@ public static class DocumentPublicationEndpoints
                 "POST [base] takes a transaction Bundle publishing documents (IHE MHD ITI-65); batch Bundles and other resources are not served here.");
         }
 
+        Conformance.RequireEntries(bundle, ListRules.IsSubmissionSet); // the entries as received: one non-conformant refuses the Bundle
         var documents = Documents(bundle);
         var lists = Lists(bundle);
         var scope = http.GetAccessScope();

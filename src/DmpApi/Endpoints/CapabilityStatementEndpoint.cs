@@ -5,6 +5,7 @@ using DmpApi.Documents;
 using DmpApi.Fhir;
 using DmpApi.Notifications;
 using DmpApi.Search;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 
 namespace DmpApi.Endpoints;
@@ -38,7 +39,7 @@ public static class CapabilityStatementEndpoint
             Kind = CapabilityStatementKind.Instance,
             FhirVersion = FHIRVersion.N4_0_1,
             Format = ["application/fhir+json", "application/fhir+xml"],
-            PatchFormat = [.. DocumentPatchEndpoints.PatchFormats],
+            PatchFormat = [.. FhirPatchBody.PatchFormats],
             Instantiates = [PdsmDocumentSharingManager],
             Software = new CapabilityStatement.SoftwareComponent { Name = "DmpApi", Version = typeof(CapabilityStatementEndpoint).Assembly.GetName().Version?.ToString() },
             Implementation = new CapabilityStatement.ImplementationComponent { Description = "DmpApi", Url = baseUrl },
@@ -95,10 +96,13 @@ public static class CapabilityStatementEndpoint
                         CapabilityStatement.TypeRestfulInteraction.Update, CapabilityStatement.TypeRestfulInteraction.Delete,
                         CapabilityStatement.TypeRestfulInteraction.HistoryInstance, CapabilityStatement.TypeRestfulInteraction.Create,
                         CapabilityStatement.TypeRestfulInteraction.SearchType,
-                    }.Concat(type == "DocumentReference" ? [CapabilityStatement.TypeRestfulInteraction.Patch] : [])
+                    }.Concat(type is "DocumentReference" or "Patient" ? [CapabilityStatement.TypeRestfulInteraction.Patch] : [])
                     .Select(i => new CapabilityStatement.ResourceInteractionComponent { Code = i }),
                 ],
                 SearchInclude = registry.For(type).Where(p => p.Kind == SearchParamKind.Reference).Select(p => $"{type}:{p.Name}").Order().ToList(),
+                // The profiles a write of this type is validated against when it declares them (docs/VALIDATION.md).
+                SupportedProfile = ProfileValidator.Instance.Profiles
+                    .Where(p => p.Type == type && p.Kind == StructureDefinition.StructureDefinitionKind.Resource).Select(p => p.Url!).Order().ToList(),
             };
             resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_id", Type = SearchParamType.Token });
             resource.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_lastUpdated", Type = SearchParamType.Date });

@@ -21,7 +21,7 @@ public static class FhirResources
 {
     public static readonly IReadOnlyList<FhirResource> All =
     [
-        FhirResource.Of<PatientRules>("Patient", patients => patients.MapPatientEverything()),
+        FhirResource.Of<PatientRules>("Patient", patients => patients.MapPatientEverything().MapPatientPatch()),
         FhirResource.Of<DocumentReferenceRules>("DocumentReference", documents => documents.MapDocumentPatchEndpoints()),
         FhirResource.Of<AllergyIntoleranceRules>("AllergyIntolerance"),
         FhirResource.Of<ConsentRules>("Consent"),

@@ -4,6 +4,7 @@ using DmpApi.Auth;
 using DmpApi.Fhir;
 using DmpApi.Search;
 using DmpApi.Storage;
+using DmpApi.Validation;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -192,6 +193,7 @@ public static class ResourceEndpoints
             throw FhirException.BadRequest($"The body is a {resource.TypeName}, but this endpoint takes a {type}.", OperationOutcome.IssueType.Invalid);
         }
 
+        Conformance.Require(resource); // 422 before the store: a create or update writes only a conformant resource
         return resource;
     }
 }

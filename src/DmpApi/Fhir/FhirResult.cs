@@ -113,14 +113,18 @@ public sealed class FhirResult(HttpStatusCode status, Resource? body) : IResult
 
     public static FhirResult Outcome(HttpStatusCode status, OperationOutcome outcome) => new(status, outcome);
 
-    /// <summary>The answer to a write: Location, ETag and Last-Modified, and the body the client preferred.</summary>
-    public static FhirResult Written(HttpContext http, HttpStatusCode status, IStoredEntry stored, string message)
+    /// <summary>
+    /// The answer to a write: Location, ETag and Last-Modified, and the body the client preferred. A writer that may not
+    /// read what it wrote (<paramref name="revealsResource"/> false: a death feed, issue 14) gets the OperationOutcome
+    /// instead of the resource, or nothing with `Prefer: return=minimal`.
+    /// </summary>
+    public static FhirResult Written(HttpContext http, HttpStatusCode status, IStoredEntry stored, string message, bool revealsResource = true)
     {
         var body = http.Request.PreferredReturn() switch
         {
             PreferReturn.Minimal => null,
-            PreferReturn.OperationOutcome => (Resource)Outcomes.Information(message),
-            _ => stored.Resource,
+            PreferReturn.Representation when revealsResource => stored.Resource,
+            _ => (Resource)Outcomes.Information(message),
         };
         return new FhirResult(status, body)
         {

@@ -101,6 +101,19 @@ internal static class FhirExamples
         return patch;
     }
 
+    /// <summary>
+    /// A death feed's JSON Patch (issue 14): the death, the closure and the death motif, all it may set on a Patient it does
+    /// not read (`add` sets a member whether or not it is there). The FHIRPath Patch form is api-spec/examples/Parameters-fhirpath-patch-death.json.
+    /// </summary>
+    public static JsonNode DeathJsonPatch() => new JsonArray(
+        new JsonObject { ["op"] = "add", ["path"] = "/deceasedDateTime", ["value"] = "2026-11-30" },
+        new JsonObject { ["op"] = "add", ["path"] = "/active", ["value"] = false },
+        new JsonObject
+        {
+            ["op"] = "add", ["path"] = "/extension",
+            ["value"] = new JsonArray(Json(new Patient { Extension = [RecordClosure.DeathMotif(BaseUrl)] })["extension"]![0]!.DeepClone()),
+        });
+
     /// <summary>The SubmissionSet of a deposit (IHE MHD, PDSm_SubmissionSetComprehensive; after the ANS example List_lotDeSoumission.fsh).</summary>
     private static List SubmissionSet() => new()
     {

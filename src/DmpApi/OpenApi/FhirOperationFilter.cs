@@ -138,9 +138,14 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                         ? $"PDSm conditional PATCH: patches the {type} whose business identifier is ?identifier=system|value (none visible 404, several 412). "
                         : string.Empty)
                     + $"Applies a FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6: the format PDSm requires) or a JSON Patch (RFC 6902) to a {type}: "
-                    + "only status, securityLabel and the archive flag may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.";
+                    + (type == "Patient"
+                        ? "judged as a PUT would be (the holder closes or reopens the record, a professional adds themselves as médecin traitant or keeps "
+                            + "contact details up to date, identity is the holder's). A system with the death-record right records a death without reading the "
+                            + "record: its patch sees only active, deceased[x] and the closure extensions, may set deceased[x], active = false and the death motif "
+                            + "and nothing else (403 naming the element), and is answered with an OperationOutcome (or nothing with Prefer: return=minimal), never the Patient."
+                        : "only status, securityLabel and the archive flag may change (PDSm). The author changes all three; the patient adds or removes the MASQUE_PS label.");
                 anchor = "patch";
-                operation.RequestBody = PatchBody(document);
+                operation.RequestBody = PatchBody(document, type);
                 if (conditional)
                 {
                     parameters.Add(new OpenApiParameter
@@ -158,13 +163,17 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                 responses.Outcome("404", conditional
                     ? "No document the requester may see has this identifier"
                     : "No such resource (a resource hidden from this requester answers the same)");
-                responses.Outcome("405", "The patch changes more than status, securityLabel and the archive flag (PDSm: publish a replacement instead)");
+                if (type != "Patient")
+                {
+                    responses.Outcome("405", "The patch changes more than status, securityLabel and the archive flag (PDSm: publish a replacement instead)");
+                }
+
                 responses.Outcome("412", conditional
                     ? "Several documents have this identifier, or If-Match does not name the current version"
                     : "If-Match does not name the current version, or the resource changed while being patched");
                 responses.Outcome("413", "The body is larger than the configured limit");
                 responses.Outcome("415", "Content-Type is neither application/fhir+json, application/fhir+xml (FHIRPath Patch) nor application/json-patch+json");
-                responses.Outcome("422", "The patch cannot be applied (e.g. a failed test, a path that designates nothing) or yields an invalid resource");
+                responses.Outcome("422", "The patch cannot be applied (e.g. a failed test, a path that designates nothing) or yields a resource that does not conform (the validator's issues)");
                 break;
             }
 
@@ -251,7 +260,7 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
     {
         responses.Outcome("413", "The body is larger than the configured limit");
         responses.Outcome("415", "Content-Type is not application/fhir+json or application/fhir+xml");
-        responses.Outcome("422", "Valid FHIR that breaks a DMP rule (e.g. an invalid INS key, an unknown patient)");
+        responses.Outcome("422", "Valid FHIR that breaks a DMP rule (e.g. an invalid INS key, an unknown patient), or a resource that does not conform to its core R4 type or a declared profile the server supports (the validator's issues; docs/VALIDATION.md)");
     }
 
     private static void DescribePathParameters(IList<IOpenApiParameter> parameters, string type)
@@ -403,14 +412,14 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
         },
     };
 
-    /// <summary>A FHIRPath Patch (Parameters, in FHIR JSON or XML) or a JSON Patch document (RFC 6902).</summary>
-    private static OpenApiRequestBody PatchBody(OpenApiDocument document) => new()
+    /// <summary>A FHIRPath Patch (Parameters, in FHIR JSON or XML) or a JSON Patch document (RFC 6902), with an example for the type.</summary>
+    private static OpenApiRequestBody PatchBody(OpenApiDocument document, string type) => new()
     {
         Required = true,
         Description = "A FHIRPath Patch (a Parameters resource, FHIR R4 §3.1.0.6) or a JSON Patch document (RFC 6902)",
         Content = new Dictionary<string, OpenApiMediaType>(FhirSchemas.Content("Parameters", document))
         {
-            [Documents.DocumentPatchEndpoints.JsonPatchMediaType] = new()
+            [Fhir.FhirPatchBody.JsonPatchMediaType] = new()
             {
                 Schema = new OpenApiSchema
                 {
@@ -428,8 +437,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                         },
                     },
                 },
-                Example = System.Text.Json.Nodes.JsonNode.Parse(
-                    $$$"""[{"op":"add","path":"/securityLabel/-","value":{"coding":[{"system":"{{{Access.DmpCodes.TreA07System}}}","code":"MASQUE_PS"}]}}]"""),
+                Example = type == "Patient"
+                    ? FhirExamples.DeathJsonPatch()
+                    : System.Text.Json.Nodes.JsonNode.Parse(
+                        $$$"""[{"op":"add","path":"/securityLabel/-","value":{"coding":[{"system":"{{{Access.DmpCodes.TreA07System}}}","code":"MASQUE_PS"}]}}]"""),
             },
         },
     };

@@ -34,7 +34,8 @@ internal sealed class ConsentRules : IResourceRules
 
 /// <summary>
 /// RelatedPerson.patient: a minor's legal representative (issue 14), named by their INS-NIR, with a v3-RoleCode
-/// relationship (mother, father, parent, guardian); two active ones per record at most.
+/// relationship (mother, father, parent, guardian); two active ones per record at most, also when several instances add
+/// them at once.
 /// </summary>
 internal sealed class RelatedPersonRules : IResourceRules
 {
@@ -60,6 +61,8 @@ internal sealed class RelatedPersonRules : IResourceRules
 
         if (related.Active != false)
         {
+            // Two writers on two instances would each count the other's representative out: the record is locked first.
+            await RecordLock.TakeAsync(write.Db, patientId, cancellationToken);
             var others = await write.Db.Resources.AsNoTracking()
                 .Where(r => r.PatientId == patientId && r.ResourceType == "RelatedPerson" && r.IsCurrent && !r.IsDeleted && r.LogicalId != write.ResourceId)
                 .ToListAsync(cancellationToken);

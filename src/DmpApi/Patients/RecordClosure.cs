@@ -55,16 +55,22 @@ public static class RecordClosure
         var since = previous is { Active: false } ? previous.Extension.FirstOrDefault(e => e.Url?.EndsWith(ClosedOnName, StringComparison.Ordinal) == true)?.Value : null;
         patient.Extension.RemoveAll(e => e.Url?.EndsWith(ClosedOnName, StringComparison.Ordinal) == true);
         patient.Extension.Add(new Extension(closedOn, since ?? new FhirDateTime(patient.Meta?.LastUpdated ?? DateTimeOffset.UtcNow)));
-        if (!patient.Extension.Any(e => e.Url?.EndsWith(MotifName, StringComparison.Ordinal) == true))
+        if (IsClosedOnDeath(patient))
+        {
+            // A death recorded on a record its holder had closed (issue 14): the death is now the one motif.
+            patient.Extension.RemoveAll(e => e.Url?.EndsWith(MotifName, StringComparison.Ordinal) == true && !IsDeathMotif(e));
+        }
+        else if (!patient.Extension.Any(e => e.Url?.EndsWith(MotifName, StringComparison.Ordinal) == true))
         {
             patient.Extension.Add(new Extension(baseUrl + MotifName, new Coding(MotifSystem, ClosedAtHoldersRequest, "Fermeture à la demande du patient")));
         }
     }
 
     /// <summary>The Patient carries the death motif (in the server's own closure-motif system, whatever its base URL).</summary>
-    public static bool IsClosedOnDeath(Patient patient) =>
-        patient.Active == false && patient.Extension.Any(e => e.Url?.EndsWith(MotifName, StringComparison.Ordinal) == true
-            && e.Value is Coding { Code: ClosedOnDeath, System: { } system } && system.EndsWith(OwnMotifSystemName, StringComparison.Ordinal));
+    public static bool IsClosedOnDeath(Patient patient) => patient.Active == false && patient.Extension.Any(IsDeathMotif);
+
+    private static bool IsDeathMotif(Extension e) => e.Url?.EndsWith(MotifName, StringComparison.Ordinal) == true
+        && e.Value is Coding { Code: ClosedOnDeath, System: { } system } && system.EndsWith(OwnMotifSystemName, StringComparison.Ordinal);
 
     /// <summary>The death motif as the death feed sends it.</summary>
     public static Extension DeathMotif(string baseUrl) =>

@@ -195,7 +195,7 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
     {
         ArgumentException.ThrowIfNullOrEmpty(resource.Id);
         var current = await CurrentRowAsync(resource.TypeName, resource.Id, ct);
-        if (current is null || !(scope.UpdatesUnread(current.ResourceType) || await MayReadAsync(scope, current, ct)))
+        if (current is null || !await MayReadAsync(scope, current, ct))
         {
             throw FhirException.NotFound(resource.TypeName, resource.Id);
         }
@@ -206,6 +206,39 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
         }
 
         return await WriteVersionAsync(scope, resource, current.VersionId + 1, baseUrl, current, ct);
+    }
+
+    /// <summary>
+    /// An update the server computes from the current version inside the write transaction (PATCH, FHIR R4 §3.1.0.6),
+    /// decided by the write door alone: the caller has either read the resource under its read decision already, or
+    /// gives <paramref name="change"/> only what the requester may change without reading it (a death feed, issue 14).
+    /// 404 when there is no such resource, 410 when it is deleted, 412 when it is not at <paramref name="expectedVersion"/>.
+    /// </summary>
+    public async Task<StoredResource> PatchAsync(IRecordAccess scope, string type, string id, Func<Resource, Resource> change, int? expectedVersion, string baseUrl, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        using var writer = await writeGate.EnterAsync(db, ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var current = await CurrentRowAsync(type, id, ct) ?? throw FhirException.NotFound(type, id);
+        if (expectedVersion is { } expected && expected != current.VersionId)
+        {
+            throw VersionConflict(type, id, expected, current.VersionId);
+        }
+
+        if (current.IsDeleted)
+        {
+            throw FhirRequest.Gone(type, id);
+        }
+
+        var changed = change(ToStored(current).Resource!);
+        if (changed.TypeName != type || changed.Id != id)
+        {
+            throw FhirException.Unprocessable("A patch cannot change the resource's type or id.", OperationOutcome.IssueType.Invariant);
+        }
+
+        var stored = await WriteVersionAsync(scope, changed, current.VersionId + 1, baseUrl, current, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
     }
 
     /// <summary>Logical delete (FHIR R4 §3.1.0.7): a new version marked deleted; history stays readable.</summary>

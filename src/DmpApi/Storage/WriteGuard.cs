@@ -62,12 +62,6 @@ public interface IRecordAccess : IWriteGuard
     /// <summary>403 when the record is denied to the requester; false when no such record exists.</summary>
     Task<bool> RequireReadAsync(string patientId, CancellationToken ct);
 
-    /// <summary>
-    /// The requester updates this type without the right to read it (a death feed's Patient, issue 14): the update is then
-    /// decided by the write rules alone, which let it change nothing but what it records.
-    /// </summary>
-    bool UpdatesUnread(string resourceType);
-
     /// <summary>Fills the access columns of a row that follow from the resource's content (DESIGN §5): a document's labels, a Consent's audience.</summary>
     void DescribeAccess(ResourceRow row, Resource resource);
 

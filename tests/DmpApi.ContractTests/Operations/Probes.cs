@@ -227,6 +227,9 @@ internal static class Probes
             Interaction.Delete => new ProbeRequest(HttpMethod.Delete, $"{at}/{s.Id}", s.Token),
             Interaction.Update => await UpdateAsync(at, s),
             Interaction.Transaction => new ProbeRequest(HttpMethod.Post, LiveServer.FhirBase, s.Token, Records.Body(Records.ProvideDocumentBundle(s.Ins))),
+            // The professional who opened the record keeps the patient's contact details up to date (DMP-RULES §3).
+            Interaction.Patch when op.Type == "Patient" => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
+                JsonPatch("""[{"op":"add","path":"/telecom","value":[{"system":"phone","value":"0231000000"}]}]""")),
             // The author withdraws the document (DMP-RULES §3: status is one of the elements that may change).
             Interaction.Patch => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
                 JsonPatch("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""")),

@@ -96,6 +96,8 @@ internal static class Records
             "AllergyIntolerance" => new JsonObject
             {
                 ["resourceType"] = type,
+                // ait-1 (FHIR R4): a clinicalStatus unless entered in error.
+                ["clinicalStatus"] = Concept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active"),
                 ["code"] = Concept("http://snomed.info/sct", "764146007"),
                 ["patient"] = record,
             },
@@ -106,6 +108,8 @@ internal static class Records
                 ["scope"] = Concept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy"),
                 ["category"] = new JsonArray(Concept("http://loinc.org", "59284-0")),
                 ["patient"] = record,
+                // ppc-1 (FHIR R4): a policy or a policyRule.
+                ["policyRule"] = Concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN"),
                 ["provision"] = new JsonObject
                 {
                     ["type"] = "permit",

@@ -372,16 +372,21 @@ public sealed class ConsentBuilder
             Category = [new CodeableConcept(Systems.Loinc, "59284-0")],
             Patient = new ResourceReference($"Patient/{_patientId}"),
             DateTime = "2024-03-15T10:00:00Z",
+            // ppc-1 (FHIR R4 Consent): a policy or a policyRule; the directive's kind, as the api-spec examples give it.
+            PolicyRule = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActCode", _type == Consent.ConsentProvisionType.Permit ? "OPTIN" : "OPTOUT"),
             Provision = provision,
         };
     }
 }
 
-/// <summary>JSON Patch documents clients send on DocumentReference (DESIGN §4).</summary>
+/// <summary>JSON Patch documents clients send on DocumentReference (DESIGN §4) and Patient.</summary>
 public static class JsonPatches
 {
     /// <summary>The patient's masking: the document gets the MASQUE_PS label (DMP-RULES §2 rule 6).</summary>
     public static string Mask => $$$"""[{"op":"add","path":"/securityLabel","value":[{"coding":[{"system":"{{{Systems.Visibility}}}","code":"MASQUE_PS"}]}]}]""";
+
+    /// <summary>A Patient's phone number, which any authorised writer keeps up to date (DMP-RULES §3).</summary>
+    public const string NewPhone = """[{"op":"add","path":"/telecom","value":[{"system":"phone","value":"0231000000"}]}]""";
 
     /// <summary>Removes the document's first label (its only one in these tests).</summary>
     public const string RemoveFirstLabel = """[{"op":"remove","path":"/securityLabel/0"}]""";
@@ -533,7 +538,11 @@ public static class FolderBuilder
 public static class FhirPathPatches
 {
     /// <summary>PDSm st_maj.md: an extension not yet present is added to DocumentReference, its url and value as parts.</summary>
-    public static Parameters AddBooleanExtension(this Parameters patch, string url, bool value)
+    public static Parameters AddBooleanExtension(this Parameters patch, string url, bool value) =>
+        patch.AddExtension("DocumentReference", url, "valueBoolean", new FhirBoolean(value));
+
+    /// <summary>An extension added to the element at <paramref name="path"/> (Parameters.value[x] cannot hold an Extension itself).</summary>
+    public static Parameters AddExtension(this Parameters patch, string path, string url, string valueName, DataType value)
     {
         patch.Parameter.Add(new Parameters.ParameterComponent
         {
@@ -541,9 +550,9 @@ public static class FhirPathPatches
             Part =
             [
                 new() { Name = "type", Value = new Code("add") },
-                new() { Name = "path", Value = new FhirString("DocumentReference") },
+                new() { Name = "path", Value = new FhirString(path) },
                 new() { Name = "name", Value = new FhirString("extension") },
-                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(url) }, new() { Name = "valueBoolean", Value = new FhirBoolean(value) }] },
+                new() { Name = "value", Part = [new() { Name = "url", Value = new FhirUri(url) }, new() { Name = valueName, Value = value }] },
             ],
         });
         return patch;

@@ -11,7 +11,8 @@ namespace DmpApi.Tests.Reliability;
 /// <summary>
 /// Concurrent writers of one resource (DESIGN §5: the database is the arbiter): of updates with the same If-Match one
 /// wins per version and the others get 412; concurrent conditional creates make one Patient; of concurrent
-/// replacements of one document one wins and the others get 409.
+/// replacements of one document one wins and the others get 409; of concurrent legal representatives of one record two
+/// are recorded and the others get 422 (issue 14).
 /// </summary>
 public sealed class RaceTests(TestStore store) : StoreFixture(store)
 {
@@ -88,6 +89,25 @@ public sealed class RaceTests(TestStore store) : StoreFixture(store)
             Assert.That((await Fhir.GetAsync($"fhir/DocumentReference/{old.Id}")).Resource<DocumentReference>().Status, Is.EqualTo(DocumentReferenceStatus.Superseded));
             Assert.That(await VersionCountAsync("DocumentReference", old.Id!), Is.EqualTo(2), "superseded once");
         });
+    }
+
+    [Test]
+    public async Task Of_concurrent_legal_representatives_of_one_record_exactly_two_are_recorded_and_the_others_get_422()
+    {
+        var child = await CreatePatientAsync(new PatientBuilder().BornOn(DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-5)));
+        var roles = new[] { "MTH", "FTH", "GUARD", "PRN" };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, Contenders).Select(i =>
+            Fhir.CreateAsync(RelatedPersonBuilder.For(child).As(roles[i % roles.Length]).Build())));
+
+        var all = string.Join(", ", answers.Select(a => a.ToString()));
+        Assert.That(answers.Count(a => a.Status == HttpStatusCode.Created), Is.EqualTo(2), all);
+        Assert.That(answers.Where(a => a.Status != HttpStatusCode.Created).Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.UnprocessableEntity), all);
+        Assert.That(answers.Where(a => a.Status != HttpStatusCode.Created).Select(a => a.ToString()), Is.All.Contains("legal representatives at most"), "the sequential case's answer");
+        await using var scope = App.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<DmpDbContext>().Resources
+            .CountAsync(r => r.PatientId == child.Id && r.ResourceType == "RelatedPerson" && r.IsCurrent && !r.IsDeleted);
+        Assert.That(stored, Is.EqualTo(2), "two representatives stored, the losers' none");
     }
 
     private async Task<int> VersionCountAsync(string type, string id)

@@ -91,7 +91,12 @@ public sealed class RecordSeederTests(TestStore store) : StoreFixture(store)
         // the seed writer into an empty database of the same kind.
         var (patient, _, _) = await RecordPermittingAsync(RecordSeeder.OtherPermittedIdNatPs);
         await CreateDocumentAsync(DocumentBuilder.For(patient));
-        await Fhir.CreatedAsync(new AllergyIntolerance { Patient = new ResourceReference($"Patient/{patient.Id}"), Code = new CodeableConcept("http://snomed.info/sct", "91936005") });
+        await Fhir.CreatedAsync(new AllergyIntolerance
+        {
+            // ait-1 (FHIR R4): a clinicalStatus unless entered in error.
+            ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active"),
+            Patient = new ResourceReference($"Patient/{patient.Id}"), Code = new CodeableConcept("http://snomed.info/sct", "91936005"),
+        });
         List<StagedVersion> versions;
         await using (var scope = App.Services.CreateAsyncScope())
         {
