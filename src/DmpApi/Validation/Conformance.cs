@@ -20,6 +20,9 @@ public static class Conformance
 
     private const string PdsmCanonical = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/";
 
+    /// <summary>FR Core's Patient (a Patient is held to it only when its meta.profile declares it).</summary>
+    public const string FrCorePatient = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient";
+
     /// <summary>422 unless <paramref name="resource"/> conforms (see the class summary); <paramref name="profile"/> is one more profile it must meet.</summary>
     public static void Require(Resource resource, string? profile = null)
     {
