@@ -174,7 +174,7 @@ internal static class Probes
                 // A Consent's record already holds the permit of the professional who opened it (DMP-RULES §3).
                 return (await HappyAsync(op, seeded)).WithHeader("If-None-Exist", $"patient={seeded.PatientId}");
             },
-            (Interaction.Update or Interaction.Patch, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
+            (Interaction.Update or Interaction.Patch or Interaction.Delete, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
             (Interaction.Create or Interaction.Update or Interaction.Transaction, "413") => async _ =>
             {
                 var request = await HappyAsync(op, await Records.SeedAsync(type));
