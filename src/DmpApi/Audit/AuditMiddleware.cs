@@ -6,6 +6,7 @@ using DmpApi.Search;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.IO;
 
 namespace DmpApi.Audit;
 
@@ -16,6 +17,20 @@ namespace DmpApi.Audit;
 /// </summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, TimeProvider clock, ILogger<AuditMiddleware> logger)
 {
+    /// <summary>
+    /// Issue 12: the response buffers come from a pool of 16 KB blocks (a MemoryStream grew by doubling, every request).
+    /// What the pool keeps idle is bounded; a returned block is zeroed, so no answer's bytes linger in memory for the next.
+    /// </summary>
+    private static readonly RecyclableMemoryStreamManager Buffers = new(new RecyclableMemoryStreamManager.Options
+    {
+        BlockSize = 16 * 1024,
+        LargeBufferMultiple = 1024 * 1024,
+        MaximumBufferSize = 16 * 1024 * 1024,
+        MaximumSmallPoolFreeBytes = 32 * 1024 * 1024,
+        MaximumLargePoolFreeBytes = 64 * 1024 * 1024,
+        ZeroOutBuffer = true,
+    });
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (!IsAudited(context.Request))
@@ -29,7 +44,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         context.Features.Set<IRequestTrace>(audit); // how the floors below the audit trail report to it
         var response = context.Response;
         var original = response.Body;
-        using var buffer = new MemoryStream();
+        using var buffer = Buffers.GetStream();
         // Swapping the body also swaps IHttpResponseBodyFeature, so StartAsync/BodyWriter cannot reach the client either.
         response.Body = buffer;
         ExceptionDispatchInfo? unhandled = null;
@@ -80,7 +95,10 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         if (buffer.Length > 0 && !context.RequestAborted.IsCancellationRequested)
         {
             response.ContentLength ??= buffer.Length;
-            await original.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+            foreach (var block in buffer.GetReadOnlySequence())
+            {
+                await original.WriteAsync(block, context.RequestAborted);
+            }
         }
     }
 

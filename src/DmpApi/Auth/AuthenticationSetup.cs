@@ -110,18 +110,27 @@ public static class AuthenticationSetup
         o.Events = Events(mapping);
     }
 
+    /// <summary>Reads a token's issuer before validation (the handler is thread-safe and keeps no per-token state).</summary>
+    private static readonly JsonWebTokenHandler TokenReader = new();
+
     /// <summary>The scheme of the token's issuer; a token from an unknown issuer goes to the first scheme, which refuses it.</summary>
     private static string SchemeFor(HttpContext context, AuthOptions auth)
     {
+        // One scheme configured takes every token whatever its issuer (the branches below agree): issue 12, reading the
+        // token here cost a second parse of every request's token.
+        if (auth.Authority is null && auth.Patient.Authority is null && auth.SigningKey is not null)
+        {
+            return DmpAuthenticationSchemes.Development;
+        }
+
         string? issuer = null;
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            var handler = new JsonWebTokenHandler();
             var token = header["Bearer ".Length..].Trim();
-            if (handler.CanReadToken(token))
+            if (TokenReader.CanReadToken(token))
             {
-                issuer = handler.ReadJsonWebToken(token).Issuer;
+                issuer = TokenReader.ReadJsonWebToken(token).Issuer;
             }
         }
 

@@ -84,24 +84,25 @@ public sealed class SearchEngine(DmpDbContext db)
         return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
     }
 
-    /// <summary>DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain.</summary>
+    /// <summary>
+    /// DMP-RULES §2 rules 5–8, per record: a hidden document is neither listed nor counted, nor reached by a chain. Each
+    /// type's predicate is built when a query first needs it (issue 12: a search of one type used to build them all).
+    /// </summary>
     private Reach ReachOf(AccessScope scope, IReadOnlyList<string> records, IReadOnlyDictionary<string, AccessDecision?> decisions)
     {
-        var visible = new List<Expression<Func<ResourceRow, bool>>>();
-        var entries = HealthProfile.Default.Entries.ToDictionary(e => e.Type, _ => new List<Expression<Func<ResourceRow, bool>>>());
-        foreach (var patientId in records)
-        {
-            var decision = decisions[patientId];
-            visible.Add(DocumentPredicates.For(db, patientId, scope.DocumentFilterFor(decision)));
-            foreach (var (type, predicates) in entries)
-            {
-                predicates.Add(scope.HealthProfilePredicate(patientId, type, decision));
-            }
-        }
+        Expression<Func<ResourceRow, bool>>? visibleDocument = null;
+        Expression<Func<ResourceRow, bool>> VisibleDocument() => visibleDocument ??=
+            Predicates.Or(records.Select(patientId => DocumentPredicates.For(db, patientId, scope.DocumentFilterFor(decisions[patientId]))).ToList());
 
-        var visibleDocument = Predicates.Or(visible);
-        return new Reach(records, visibleDocument, scope.ConsentPredicate(), ListPredicates.NamesNoHiddenDocument(db, visibleDocument),
-            entries.ToDictionary(e => e.Key, e => Predicates.Or(e.Value)));
+        return new Reach(records, type => type switch
+        {
+            "DocumentReference" => VisibleDocument(),
+            "Consent" => scope.ConsentPredicate(),
+            "List" => ListPredicates.NamesNoHiddenDocument(db, VisibleDocument()),
+            _ when HealthProfile.Default.Entries.Any(e => e.Type == type) =>
+                Predicates.Or(records.Select(patientId => scope.HealthProfilePredicate(patientId, type, decisions[patientId])).ToList()),
+            _ => null,
+        });
     }
 
     /// <summary>The records a search names (DESIGN §4: patient, subject, patient.identifier; for Patient, _id or identifier).</summary>
@@ -135,21 +136,19 @@ public sealed class SearchEngine(DmpDbContext db)
     }
 
     /// <summary>What a search may reach: rows of the readable records, and of documents only the visible ones.</summary>
-    private sealed record Reach(IReadOnlyList<string> Records, Expression<Func<ResourceRow, bool>> VisibleDocument, Expression<Func<ResourceRow, bool>> VisibleConsent,
-        Expression<Func<ResourceRow, bool>> VisibleList, IReadOnlyDictionary<string, Expression<Func<ResourceRow, bool>>> VisibleEntries)
+    private sealed class Reach(IReadOnlyList<string> records, Func<string, Expression<Func<ResourceRow, bool>>?> visibleOf)
     {
+        private readonly Dictionary<string, Expression<Func<ResourceRow, bool>>?> visible = new(StringComparer.Ordinal);
+
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
-            var records = Records;
             rows = rows.Where(r => r.PatientId != null && records.Contains(r.PatientId));
-            return type switch
+            if (!visible.TryGetValue(type, out var predicate))
             {
-                "DocumentReference" => rows.Where(VisibleDocument),
-                "Consent" => rows.Where(VisibleConsent),
-                "List" => rows.Where(VisibleList),
-                _ when VisibleEntries.TryGetValue(type, out var visibleEntry) => rows.Where(visibleEntry),
-                _ => rows,
-            };
+                visible[type] = predicate = visibleOf(type);
+            }
+
+            return predicate is null ? rows : rows.Where(predicate);
         }
     }
 
