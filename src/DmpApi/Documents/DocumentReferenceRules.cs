@@ -27,6 +27,7 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
     public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
     {
         var document = (DocumentReference)resource;
+        RefuseEnteredInError(document);
         var patientId = await PatientReferences.ResolveAsync(write.Db, document.Subject, "DocumentReference.subject", cancellationToken);
         if (write.Previous is not null)
         {
@@ -84,6 +85,20 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
         }
 
         return patientId;
+    }
+
+    /// <summary>
+    /// PDSm st_maj.md (after IHE ITI.MHD issue 274): `entered-in-error` is not a DocumentReference.status; every write
+    /// (create, update, PATCH, ITI-65 entry) comes through here, so the rule holds once for all of them.
+    /// </summary>
+    private static void RefuseEnteredInError(DocumentReference document)
+    {
+        if (document.Status == DocumentReferenceStatus.EnteredInError)
+        {
+            throw FhirException.Unprocessable(
+                "DocumentReference.status must not be entered-in-error (PDSm st_maj.md): a document deposited in error is withdrawn by a logical deletion (status superseded and PDSm_IsDeleted true, or DELETE DocumentReference/{id}).",
+                OperationOutcome.IssueType.BusinessRule);
+        }
     }
 
     /// <summary>

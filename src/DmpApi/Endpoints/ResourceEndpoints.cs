@@ -90,7 +90,10 @@ public static class ResourceEndpoints
                     await http.GetAccessScope().AuthorizeAsync(new WriteIntent(type, null, null, null, []), ct);
                 }
 
-                return await store.DeleteAsync(http.GetAccessScope(), type, id, ct) ? Results.NoContent() : throw FhirException.NotFound(type, id);
+                // FHIR R4 §3.1.0.7, PDSm st_maj.md flux 04: a deletion asked of a version that is no longer the current one answers 412.
+                return await store.DeleteAsync(http.GetAccessScope(), type, id, ct, http.Request.IfMatchVersion())
+                    ? Results.NoContent()
+                    : throw FhirException.NotFound(type, id);
             })
             .WithName($"Delete{type}").WithSummary($"Delete a {type} (logical: history and traces stay; later reads answer 410)").RequireScope(type, FhirInteraction.Delete);
 

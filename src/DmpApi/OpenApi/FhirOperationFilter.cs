@@ -203,8 +203,10 @@ internal sealed class FhirOperationFilter(SearchParameterRegistry registry, IOpt
                         + "replaced; none of their versions is readable any more (404 to everyone); traces stay."
                     : "Logical delete: history and traces stay; later reads answer 410 Gone.";
                 anchor = "delete";
+                parameters.Add(FhirParameters.IfMatch());
                 responses.Empty("204", "Deleted");
                 responses.Outcome("404", "No such resource");
+                responses.Outcome("412", "If-Match does not name the current version");
                 break;
             case FhirRouteKind.BinaryRead:
                 operation.Description = "The content of a document (DocumentReference.content.attachment.url): the raw bytes with their "

@@ -49,7 +49,7 @@ internal static class FhirParameters
     {
         Name = "If-Match",
         In = ParameterLocation.Header,
-        Description = "Optimistic locking: the ETag of the version this update replaces, e.g. W/\"1\"; 412 if it is no longer the current one",
+        Description = "Optimistic locking: the ETag of the version this request changes, e.g. W/\"1\"; 412 if it is no longer the current one",
         Schema = new OpenApiSchema { Type = JsonSchemaType.String },
     };
 

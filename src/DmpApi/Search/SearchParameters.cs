@@ -67,7 +67,16 @@ public sealed partial class SearchParameterRegistry
         _byType.TryGetValue(resourceType, out var p) ? p.Values : [];
 
     public SearchParam? Find(string resourceType, string name) =>
-        _byType.TryGetValue(resourceType, out var p) && p.TryGetValue(name, out var sp) ? sp : null;
+        _byType.TryGetValue(resourceType, out var p) && (p.TryGetValue(name, out var sp) || p.TryGetValue(SearchParameterCode(name), out sp)) ? sp : null;
+
+    /// <summary>
+    /// PDSm's FSH spells the practice-name chains partOf.givenEx / partOf.familyEx (PDSm-DocumentReference-PractitionerRoleAsAuthor.fsh,
+    /// PDSm-List-PractitionerRoleAsSource.fsh) where its SearchParameters' codes are given-ex / family-ex: both name the same parameter.
+    /// </summary>
+    private static string SearchParameterCode(string name) =>
+        name.EndsWith(".partOf.givenEx", StringComparison.Ordinal) ? name[..^"givenEx".Length] + "given-ex"
+        : name.EndsWith(".partOf.familyEx", StringComparison.Ordinal) ? name[..^"familyEx".Length] + "family-ex"
+        : name;
 
     /// <summary>The canonical base of the ANS PDSm implementation guide (input/fsh/SearchParameter/*.fsh: {base}/SearchParameter/{Instance}).</summary>
     public const string PdsmSearchParameters = "https://interop.esante.gouv.fr/ig/fhir/pdsm/SearchParameter/";

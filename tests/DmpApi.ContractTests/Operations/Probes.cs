@@ -174,7 +174,7 @@ internal static class Probes
                 // A Consent's record already holds the permit of the professional who opened it (DMP-RULES §3).
                 return (await HappyAsync(op, seeded)).WithHeader("If-None-Exist", $"patient={seeded.PatientId}");
             },
-            (Interaction.Update or Interaction.Patch, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
+            (Interaction.Update or Interaction.Patch or Interaction.Delete, "412") => async _ => (await HappyAsync(op, await Records.SeedAsync(type))).WithHeader("If-Match", "W/\"99\""),
             (Interaction.Create or Interaction.Update or Interaction.Transaction, "413") => async _ =>
             {
                 var request = await HappyAsync(op, await Records.SeedAsync(type));
@@ -230,9 +230,10 @@ internal static class Probes
             // The professional who opened the record keeps the patient's contact details up to date (DMP-RULES §3).
             Interaction.Patch when op.Type == "Patient" => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
                 JsonPatch("""[{"op":"add","path":"/telecom","value":[{"system":"phone","value":"0231000000"}]}]""")),
-            // The author withdraws the document (DMP-RULES §3: status is one of the elements that may change).
+            // The author marks the document superseded (DMP-RULES §3: status is one of the elements that may change; PDSm
+            // refuses entered-in-error).
             Interaction.Patch => new ProbeRequest(new HttpMethod("PATCH"), $"{at}/{s.Id}", s.Token,
-                JsonPatch("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""")),
+                JsonPatch("""[{"op":"replace","path":"/status","value":"superseded"}]""")),
             // PDSm: the document named by its business identifier, withdrawn with a FHIRPath Patch (Parameters).
             Interaction.ConditionalPatch => new ProbeRequest(new HttpMethod("PATCH"),
                 $"{at}?identifier=urn:ietf:rfc:3986|{(await Records.ReadAsync(s))["masterIdentifier"]!["value"]!.GetValue<string>()}", s.Token,

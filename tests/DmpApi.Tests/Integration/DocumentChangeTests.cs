@@ -60,7 +60,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
     {
         var (_, asPatient, document) = await RecordWithDocumentAsync();
 
-        var patched = await asPatient.PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"entered-in-error"}]""");
+        var patched = await asPatient.PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"superseded"}]""");
         var after = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}");
 
         Assert.Multiple(() =>
@@ -88,19 +88,39 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
-    public async Task Author_withdraws_a_document_by_setting_its_status_to_entered_in_error()
+    public async Task Author_marks_a_document_superseded_and_it_is_no_longer_found_as_current()
     {
         var (patient, _, document) = await RecordWithDocumentAsync();
 
         var patched = await Fhir.PatchAsync($"fhir/DocumentReference/{document.Id}",
-            """[{"op":"test","path":"/status","value":"current"},{"op":"replace","path":"/status","value":"entered-in-error"}]""");
+            """[{"op":"test","path":"/status","value":"current"},{"op":"replace","path":"/status","value":"superseded"}]""");
         var current = await Fhir.SearchBundleAsync("DocumentReference", $"patient={patient.Id}&status=current");
 
         Assert.Multiple(() =>
         {
             Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.OK), patched.ToString());
-            Assert.That(patched.Resource<DocumentReference>().Status, Is.EqualTo(DocumentReferenceStatus.EnteredInError));
+            Assert.That(patched.Resource<DocumentReference>().Status, Is.EqualTo(DocumentReferenceStatus.Superseded));
             Assert.That(current.MatchIds(), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task A_document_cannot_be_marked_entered_in_error()
+    {
+        var (patient, _, document) = await RecordWithDocumentAsync();
+
+        // PDSm st_maj.md: entered-in-error is not a DocumentReference.status; a withdrawal is the logical deletion.
+        var created = await Fhir.CreateAsync(DocumentBuilder.For(patient).Status(DocumentReferenceStatus.EnteredInError).Build());
+        var patched = await Fhir.PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"entered-in-error"}]""");
+        var after = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(created.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), created.ToString());
+            Assert.That(created.Diagnostics, Does.Contain("entered-in-error").And.Contain("logical deletion"));
+            Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), patched.ToString());
+            Assert.That(patched.Diagnostics, Does.Contain("entered-in-error").And.Contain("logical deletion"));
+            Assert.That(after.Resource<DocumentReference>().Meta!.VersionId, Is.EqualTo(document.Meta!.VersionId));
         });
     }
 
@@ -110,7 +130,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
         var (_, _, document) = await RecordWithDocumentAsync(OtherDoctor);
 
         var patched = await Fhir.As(Tokens.Professional(OtherDoctor))
-            .PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"entered-in-error"}]""");
+            .PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"superseded"}]""");
 
         Assert.Multiple(() =>
         {
@@ -143,7 +163,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
         var (_, _, document) = await RecordWithDocumentAsync();
 
         var patched = await Fhir.PatchAsync($"fhir/DocumentReference/{document.Id}",
-            """[{"op":"test","path":"/status","value":"superseded"},{"op":"replace","path":"/status","value":"entered-in-error"}]""");
+            """[{"op":"test","path":"/status","value":"superseded"},{"op":"replace","path":"/status","value":"superseded"}]""");
         var after = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}");
 
         Assert.Multiple(() =>
@@ -160,7 +180,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
 
         // application/fhir+json carries a FHIRPath Patch (PDSm); plain application/json is neither.
         var patched = await Fhir.SendAsync(HttpMethod.Patch, $"fhir/DocumentReference/{document.Id}",
-            FhirHttp.Body("""[{"op":"replace","path":"/status","value":"entered-in-error"}]""", "application/json"), null);
+            FhirHttp.Body("""[{"op":"replace","path":"/status","value":"superseded"}]""", "application/json"), null);
 
         Assert.Multiple(() =>
         {
@@ -185,7 +205,7 @@ public sealed class DocumentChangeTests(TestStore store) : StoreFixture(store)
         var (_, asPatient, document) = await RecordWithDocumentAsync();
         await asPatient.PatchAsync($"fhir/DocumentReference/{document.Id}", JsonPatches.Mask);
 
-        var patched = await Fhir.PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"entered-in-error"}]""",
+        var patched = await Fhir.PatchAsync($"fhir/DocumentReference/{document.Id}", """[{"op":"replace","path":"/status","value":"superseded"}]""",
             r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
 
         Assert.That(patched.Status, Is.EqualTo(HttpStatusCode.PreconditionFailed), patched.ToString());

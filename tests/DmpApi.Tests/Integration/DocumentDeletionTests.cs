@@ -82,4 +82,26 @@ public sealed class DocumentDeletionTests(TestStore store) : StoreFixture(store)
             Assert.That(read.Status, Is.EqualTo(HttpStatusCode.NotFound));
         });
     }
+
+    [Test]
+    public async Task A_deletion_with_a_stale_If_Match_answers_412_and_deletes_nothing()
+    {
+        var patient = await CreatePatientAsync();
+        var document = await CreateDocumentAsync(DocumentBuilder.For(patient));
+        var archived = await Fhir.PatchAsync($"fhir/DocumentReference/{document.Id}",
+            """[{"op":"add","path":"/extension","value":[{"url":"http://esante.gouv.fr/cisis/fhir/StructureDefinition/PDSm_isArchived","valueBoolean":true}]}]""");
+
+        // PDSm st_maj.md, flux 04: an If-Match that is not the current version answers 412.
+        var stale = await Fhir.SendAsync(HttpMethod.Delete, $"fhir/DocumentReference/{document.Id}", null, r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
+        var readAfterStale = await Fhir.GetAsync($"fhir/DocumentReference/{document.Id}");
+        var current = await Fhir.SendAsync(HttpMethod.Delete, $"fhir/DocumentReference/{document.Id}", null, r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"2\""));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(archived.Status, Is.EqualTo(HttpStatusCode.OK), archived.ToString());
+            Assert.That(stale.Status, Is.EqualTo(HttpStatusCode.PreconditionFailed), stale.ToString());
+            Assert.That(readAfterStale.Status, Is.EqualTo(HttpStatusCode.OK), "nothing was deleted");
+            Assert.That(current.Status, Is.EqualTo(HttpStatusCode.NoContent), current.ToString());
+        });
+    }
 }

@@ -147,7 +147,7 @@ public sealed class DocumentUniqueIdTests(TestStore store) : StoreFixture(store)
         await Fhir.CreateAsync(DocumentBuilder.For(patient).UniqueId(uniqueId).Build());
 
         var patched = await Fhir.PatchAsync($"fhir/DocumentReference?identifier=urn:ietf:rfc:3986|{uniqueId}",
-            """[{ "op": "replace", "path": "/status", "value": "entered-in-error" }]""");
+            """[{ "op": "replace", "path": "/status", "value": "superseded" }]""");
 
         Assert.Multiple(() =>
         {

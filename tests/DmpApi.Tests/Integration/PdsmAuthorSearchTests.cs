@@ -61,6 +61,24 @@ public sealed class PdsmAuthorSearchTests(TestStore store) : StoreFixture(store)
     }
 
     [Test]
+    public async Task The_FSH_chain_spelling_familyEx_finds_what_family_ex_finds()
+    {
+        var patient = await CreatePatientAsync();
+        var martin = await Fhir.CreatedAsync(AuthoredBy(patient, "1011848351", "MARTIN", "ALICE", "MARTIN-DURAND", "ROUX"));
+        await Fhir.CreatedAsync(AuthoredBy(patient, "1022222222", "ROUX", "BERNARD", "ROUX", "MARTIN"));
+
+        // PDSm-DocumentReference-PractitionerRoleAsAuthor.fsh writes partOf.familyEx; the SearchParameter's code is family-ex.
+        var byCode = await FindAsync(patient, "author.partOf.family-ex:contains=durand");
+        var byFshSpelling = await FindAsync(patient, "author.partOf.familyEx:contains=durand");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(byCode, Is.EqualTo(new[] { martin.Id }));
+            Assert.That(byFshSpelling, Is.EqualTo(byCode));
+        });
+    }
+
+    [Test]
     public async Task The_author_recorded_from_the_token_is_found_by_its_identifier()
     {
         var patient = await CreatePatientAsync();

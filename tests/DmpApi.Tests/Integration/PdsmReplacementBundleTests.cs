@@ -158,14 +158,37 @@ public sealed class PdsmReplacementBundleTests(TestStore store) : StoreFixture(s
         var old = await CreateDocumentAsync(DocumentBuilder.For(patient));
         var other = await CreateDocumentAsync(DocumentBuilder.For(patient));
 
-        var published = await PublishAsync(ReplaceExample(patient.Id!, old.Id!, patchedId: other.Id, status: "entered-in-error"));
+        var published = await PublishAsync(ReplaceExample(patient.Id!, old.Id!, patchedId: other.Id));
         var otherNow = (await Fhir.GetAsync($"fhir/DocumentReference/{other.Id}")).Resource<DocumentReference>();
 
         Assert.Multiple(() =>
         {
             Assert.That(published.Status, Is.EqualTo(HttpStatusCode.OK), published.ToString());
-            Assert.That(otherNow.Status, Is.EqualTo(DocumentReferenceStatus.EnteredInError));
+            Assert.That(otherNow.Status, Is.EqualTo(DocumentReferenceStatus.Superseded));
             Assert.That(published.Resource<Bundle>().Entry[2].Response!.Location, Is.EqualTo($"DocumentReference/{other.Id}/_history/2"));
+        });
+    }
+
+    [Test]
+    public async Task A_patch_entry_marking_a_document_entered_in_error_refuses_the_whole_bundle()
+    {
+        var patient = await CreatePatientAsync();
+        var old = await CreateDocumentAsync(DocumentBuilder.For(patient));
+        var other = await CreateDocumentAsync(DocumentBuilder.For(patient));
+
+        var published = await PublishAsync(ReplaceExample(patient.Id!, old.Id!, patchedId: other.Id, status: "entered-in-error"));
+        var otherNow = (await Fhir.GetAsync($"fhir/DocumentReference/{other.Id}")).Resource<DocumentReference>();
+        var oldNow = (await Fhir.GetAsync($"fhir/DocumentReference/{old.Id}")).Resource<DocumentReference>();
+        var lists = await Fhir.SearchBundleAsync("List", $"patient={patient.Id}&_summary=count");
+
+        Assert.Multiple(() =>
+        {
+            // PDSm st_maj.md: entered-in-error is not a DocumentReference.status, in a Bundle as in a PATCH.
+            Assert.That(published.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), published.ToString());
+            Assert.That(published.Diagnostics, Does.Contain("entered-in-error"));
+            Assert.That(otherNow.Status, Is.EqualTo(DocumentReferenceStatus.Current));
+            Assert.That(oldNow.Status, Is.EqualTo(DocumentReferenceStatus.Current), "the replacement was rolled back with the rest");
+            Assert.That(lists.Total, Is.EqualTo(0), "no SubmissionSet");
         });
     }
 
@@ -217,7 +240,7 @@ public sealed class PdsmReplacementBundleTests(TestStore store) : StoreFixture(s
         var patient = await CreatePatientAsync();
         var old = await CreateDocumentAsync(DocumentBuilder.For(patient));
 
-        var published = await PublishAsync(ReplaceExample(patient.Id!, old.Id!, status: "entered-in-error"));
+        var published = await PublishAsync(ReplaceExample(patient.Id!, old.Id!, status: "current"));
         var oldNow = (await Fhir.GetAsync($"fhir/DocumentReference/{old.Id}")).Resource<DocumentReference>();
 
         Assert.Multiple(() =>
@@ -237,7 +260,7 @@ public sealed class PdsmReplacementBundleTests(TestStore store) : StoreFixture(s
         var old = await Fhir.As(Tokens.Professional(nurse, profession: "60")).CreatedAsync(DocumentBuilder.For(patient).Build());
 
         var published = await Fhir.As(Tokens.Professional(nurse, profession: "60"))
-            .SendAsync(HttpMethod.Post, "fhir", FhirHttp.Body(ReplaceExample(patient.Id!, old.Id!, patchedId: theirs.Id, status: "entered-in-error"), FhirHttp.Json), null);
+            .SendAsync(HttpMethod.Post, "fhir", FhirHttp.Body(ReplaceExample(patient.Id!, old.Id!, patchedId: theirs.Id), FhirHttp.Json), null);
         var theirsNow = (await Fhir.GetAsync($"fhir/DocumentReference/{theirs.Id}")).Resource<DocumentReference>();
         var oldNow = (await Fhir.GetAsync($"fhir/DocumentReference/{old.Id}")).Resource<DocumentReference>();
 
