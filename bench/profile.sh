@@ -35,7 +35,7 @@ PGDIR=""
 cleanup() {
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null
   [[ -n $PGDIR ]] && { PGTEST_PORT=$PG_PORT "$ROOT/scripts/postgres-test-server.sh" stop "$PGDIR" || true; }
-  rm -rf "$WORK"
+  if [[ -n ${BENCH_PROFILE_KEEP:-} ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 log "building Release"
@@ -46,7 +46,8 @@ case $DATABASE in
   sqlite) export Database__Provider=Sqlite ConnectionStrings__Dmp="Data Source=$WORK/profile.db" ;;
   postgresql)
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT (fsync and synchronous commit on)"
-    eval "$(PGTEST_PORT=$PG_PORT PGTEST_DURABLE=1 "$ROOT/scripts/postgres-test-server.sh" start)"
+    # pg_stat_statements: the statements' own time, printed after the managed profile.
+    eval "$(PGTEST_PORT=$PG_PORT PGTEST_DURABLE=1 PGTEST_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" "$ROOT/scripts/postgres-test-server.sh" start)"
     PGDIR=$PGTEST_DIR
     psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'CREATE DATABASE profile;'
     export Database__Provider=PostgreSql ConnectionStrings__Dmp="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=profile;Maximum Pool Size=100" ;;
@@ -68,6 +69,7 @@ log "sampling the server's CPU for $SECONDS_SAMPLED s of $SCENARIO"
 wrk -t2 -c32 -d$((SECONDS_SAMPLED + 4))s -s "$BENCH/lua/$SCENARIO.lua" "http://127.0.0.1:$PORT" >"$WORK/wrk.out" &
 WRK_PID=$!
 sleep 2
+[[ $DATABASE == postgresql ]] && psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d profile -qc 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();' >/dev/null
 perf record -e cpu-clock -F 999 -g -p "$SERVER_PID" -o "$WORK/perf.data" -- sleep "$SECONDS_SAMPLED" >/dev/null 2>&1
 wait "$WRK_PID"
 perf script -i "$WORK/perf.data" 2>/dev/null >"$WORK/perf.txt"
@@ -78,5 +80,9 @@ OUT=$BENCH/results/profile-$SCENARIO$SUFFIX-$(date -u +%Y-%m-%d-%H%M).txt
   echo "# bench/profile.sh $SCENARIO $SECONDS_SAMPLED ($DATABASE) — $(git -C "$ROOT" rev-parse --short HEAD), $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
   grep -E "Requests/sec|Latency" "$WORK/wrk.out" | sed 's/^/# wrk: /'
   python3 "$BENCH/tools/perf-breakdown.py" "$WORK/perf.txt" "$@"
+  if [[ $DATABASE == postgresql ]]; then
+    echo; echo "PostgreSQL statements while sampled (pg_stat_statements: calls, total ms, ms per call, rows):"
+    psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d profile -AtF ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1), round((total_exec_time / calls)::numeric, 3), rows, left(regexp_replace(query, '\s+', ' ', 'g'), 160) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'profile') ORDER BY total_exec_time DESC LIMIT 25"
+  fi
 } | tee "$OUT"
 log "saved $OUT"

@@ -63,6 +63,8 @@ cmd_start() {
   # default 100 because each test database gets its own Npgsql pool.
   local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   if [[ "${PGTEST_DURABLE:-0}" == 1 ]]; then durability=""; fi
+  # PGTEST_OPTIONS: more server settings, e.g. bench/profile.sh's pg_stat_statements.
+  durability="$durability ${PGTEST_OPTIONS:-}"
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
     "-c listen_addresses=127.0.0.1 -p $PORT -k $dir $durability -c max_connections=300" >/dev/null
 

@@ -13,24 +13,27 @@ trap 'rm -rf "$WORK"; PGTEST_PORT=$PGP "$ROOT/scripts/postgres-test-server.sh" s
 psql -h 127.0.0.1 -p $PGP -U postgres -qc 'CREATE DATABASE ab;'
 export ASPNETCORE_ENVIRONMENT=Production RateLimits__Enabled=false Database__Provider=PostgreSql ConnectionStrings__Dmp="Host=127.0.0.1;Port=$PGP;Username=postgres;Database=ab;Maximum Pool Size=100"
 export Auth__SigningKey="ab-$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
-AFTER=$ROOT/src/DmpApi/bin/Release/net10.0; BEFORE=${BEFORE:?set BEFORE to the other build folder}
+AFTER=$ROOT/src/DmpApi/bin/Release/net10.0; BEFORE=${BEFORE:-}   # without BEFORE, this build alone, twice
 (cd $AFTER && dotnet DmpApi.dll seed --patients 1000 --documents-per-patient 10 --ids "$WORK/ids" 2>/dev/null)
 export BENCH_TOKEN=$(cd $AFTER && dotnet DmpApi.dll token practitioner --idnps 810001234567 --profession 10 --name "Dr Bench") BENCH_IDS=$WORK/ids BENCH_LUA=$BENCH/lua BENCH_SUMMARY=/dev/null
+# CPU ticks (1/100 s) of every postgres process, and of the whole machine (busy, not idle or iowait).
+pg_ticks() { local t=0 f; for f in /proc/[0-9]*/stat; do read -r line <"$f" 2>/dev/null || continue; [[ $line == *"(postgres)"* ]] || continue; set -- ${line#*) }; t=$((t + ${12} + ${13})); done; echo $t; }
+machine_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 run() {
   local label=$1 dir=$2
   (cd $dir && exec dotnet DmpApi.dll --urls http://127.0.0.1:5295 >"$WORK/api-$label.log" 2>&1) &
   local pid=$!
   for _ in $(seq 120); do curl -sf -o /dev/null http://127.0.0.1:5295/healthz && break; sleep 0.5; done
   wrk -t2 -c32 -d20s -s "$BENCH/lua/mixed.lua" http://127.0.0.1:5295 >/dev/null
-  local t0=$(awk '{print $14+$15}' /proc/$pid/stat)
+  local t0=$(awk '{print $14+$15}' /proc/$pid/stat) p0=$(pg_ticks) m0=$(machine_ticks)
   local out=$(wrk -t2 -c32 -d15s -s "$BENCH/lua/mixed.lua" http://127.0.0.1:5295)
-  local t1=$(awk '{print $14+$15}' /proc/$pid/stat)
+  local t1=$(awk '{print $14+$15}' /proc/$pid/stat) p1=$(pg_ticks) m1=$(machine_ticks)
   local rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   local n=$(echo "$out" | awk '/requests in/{print $1}')
-  echo "$label: $rps answers/s, $(awk -v a=$t0 -v b=$t1 -v n=$n 'BEGIN{printf "%.3f", (b-a)*10/n}') ms server CPU/answer, load $(cut -d' ' -f1 /proc/loadavg)"
+  echo "$label: $rps answers/s, $(awk -v a=$t0 -v b=$t1 -v n=$n 'BEGIN{printf "%.3f", (b-a)*10/n}') ms server CPU/answer, $(awk -v a=$p0 -v b=$p1 -v n=$n 'BEGIN{printf "%.3f", (b-a)*10/n}') ms PostgreSQL, $(awk -v a=$m0 -v b=$m1 -v n=$n 'BEGIN{printf "%.3f", (b-a)*10/n}') ms machine, load $(cut -d' ' -f1 /proc/loadavg)"
   kill $pid; wait $pid 2>/dev/null || true
 }
 for i in 1 2; do
-  run "before" $BEFORE
+  [[ -n $BEFORE ]] && run "before" $BEFORE
   run "after" $AFTER
 done

@@ -82,6 +82,13 @@ for _, frames, _ in stacks:
         own[name] += 1
 for k, v in own.most_common(30):
     print(f"  {pct(v)} {k}")
+print("\nSelf time by library (the assembly of the managed frame nearest the leaf; native leaves count under their caller):")
+libs = collections.Counter()
+for _, frames, _ in stacks:
+    lib = next((m.group(1) for f in frames if (m := re.search(r'\[([A-Za-z][\w.]*)\] ', f))), None)
+    libs[lib or 'no managed frame (kernel, GC, native)'] += 1
+for k, v in libs.most_common(25):
+    print(f"  {pct(v)} {k}")
 for needle in sys.argv[2:]:
     under, matched = collections.Counter(), 0
     for _, frames, _ in stacks:

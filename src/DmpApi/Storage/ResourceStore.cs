@@ -489,8 +489,10 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
             .Where(r => r.ResourceType == type && r.LogicalId == id && r.IsCurrent)
             .Select(r => new CurrentRow(
                 r,
-                r.PatientId == null ? 0 : db.Resources.Count(s => s.PatientId == r.PatientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")),
-                r.PatientId == null ? 0 : db.Resources.Where(s => s.PatientId == r.PatientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")).Max(s => (long?)s.Id) ?? 0,
+                // `?? ""`: a non-null right side, so EF compares with a plain `=` the record's index can seek, instead of
+                // its null-compensating `= OR (both IS NULL)`, which PostgreSQL ran as two bitmap scans and an OR per subquery.
+                r.PatientId == null ? 0 : db.Resources.Count(s => s.PatientId == (r.PatientId ?? "") && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")),
+                r.PatientId == null ? 0 : db.Resources.Where(s => s.PatientId == (r.PatientId ?? "") && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")).Max(s => (long?)s.Id) ?? 0,
                 db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
                     .Select(t => new RowToken(t.ParamName, t.System, t.Code)).ToList()))
             .FirstOrDefault()));
