@@ -2,6 +2,7 @@
 # A/B on one seeded durable PostgreSQL: mixed, server CPU per answer of two Release builds, interleaved (bench/README.md,
 # "Issue 12 item 5, second pass"). BEFORE: the other build's output folder, e.g. from
 #   git archive <commit> | tar -x -C /tmp/before && dotnet build /tmp/before/src/DmpApi -c Release -o /tmp/before-bin
+# BENCH_SCENARIO: another lua scenario (read, search, create); BENCH_AB_PORT: the API port (5295).
 # AFTER: this checkout's Release build (bin/Release/net10.0, built first). BENCH_PG_PORT (55472) must be free.
 #   BEFORE=/tmp/before-bin bench/tools/ab-mixed-postgresql.sh
 set -Eeuo pipefail
@@ -21,12 +22,12 @@ pg_ticks() { local t=0 f; for f in /proc/[0-9]*/stat; do read -r line <"$f" 2>/d
 machine_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 run() {
   local label=$1 dir=$2
-  (cd $dir && exec dotnet DmpApi.dll --urls http://127.0.0.1:5295 >"$WORK/api-$label.log" 2>&1) &
+  (cd $dir && exec dotnet DmpApi.dll --urls http://127.0.0.1:${BENCH_AB_PORT:-5295} >"$WORK/api-$label.log" 2>&1) &
   local pid=$!
-  for _ in $(seq 120); do curl -sf -o /dev/null http://127.0.0.1:5295/healthz && break; sleep 0.5; done
-  wrk -t2 -c32 -d20s -s "$BENCH/lua/mixed.lua" http://127.0.0.1:5295 >/dev/null
+  for _ in $(seq 120); do curl -sf -o /dev/null http://127.0.0.1:${BENCH_AB_PORT:-5295}/healthz && break; sleep 0.5; done
+  wrk -t2 -c32 -d20s -s "$BENCH/lua/${BENCH_SCENARIO:-mixed}.lua" http://127.0.0.1:${BENCH_AB_PORT:-5295} >/dev/null
   local t0=$(awk '{print $14+$15}' /proc/$pid/stat) p0=$(pg_ticks) m0=$(machine_ticks)
-  local out=$(wrk -t2 -c32 -d15s -s "$BENCH/lua/mixed.lua" http://127.0.0.1:5295)
+  local out=$(wrk -t2 -c32 -d15s -s "$BENCH/lua/${BENCH_SCENARIO:-mixed}.lua" http://127.0.0.1:${BENCH_AB_PORT:-5295})
   local t1=$(awk '{print $14+$15}' /proc/$pid/stat) p1=$(pg_ticks) m1=$(machine_ticks)
   local rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
   local n=$(echo "$out" | awk '/requests in/{print $1}')
