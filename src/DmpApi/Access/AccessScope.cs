@@ -223,6 +223,18 @@ public sealed class AccessScope(
         return visible ? ResourceStore.ToStored(row) : null;
     }
 
+    /// <summary>
+    /// Whether a current document row is visible under a filter, judged in memory from the row and its `type` and
+    /// `security-label` tokens exactly as <see cref="DocumentPredicates.For"/> judges it in SQL (a search's page of one
+    /// record, issue 12); a deleted document never is.
+    /// </summary>
+    public static bool CanSeeCurrentDocument(DocumentFilter filter, ResourceRow row, IEnumerable<RowToken> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(row);
+        return !row.IsDeleted && filter.Matches(FactsOf(row, tokens));
+    }
+
     /// <summary>A document's facts as the SQL predicate reads them: types and the representatives' label from the token index, the rest from the access columns.</summary>
     private static DocumentFacts FactsOf(ResourceRow row, IEnumerable<RowToken> tokens)
     {

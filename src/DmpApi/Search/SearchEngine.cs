@@ -20,7 +20,15 @@ public sealed class SearchEngine(DmpDbContext db)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var named = await NamedPatientsAsync(request, ct);
-        if (await OneStatementPageAsync(scope, request, named, offset, ct) is { } page)
+        var documentsOf = named.Count == 1 && RecordDocuments.RecordOf(request, offset) is { } only && named.Contains(only) ? only : null;
+        if (documentsOf is not null)
+        {
+            if (await CachedRecordDocumentsAsync(scope, request, documentsOf, offset, ct) is { } cached)
+            {
+                return cached;
+            }
+        }
+        else if (await OneStatementPageAsync(scope, request, named, offset, ct) is { } page)
         {
             return page;
         }
@@ -32,6 +40,12 @@ public sealed class SearchEngine(DmpDbContext db)
         foreach (var patientId in records)
         {
             decisions[patientId] = await scope.DecideReadAsync(patientId, ct);
+        }
+
+        if (documentsOf is not null && records is [var record] && record == documentsOf && decisions[record] is { IsAllowed: true } decided
+            && await RecordDocumentsPageAsync(scope, request, record, decided, offset, ct) is { } judged)
+        {
+            return judged;
         }
 
         var reach = ReachOf(scope, records, decisions);
@@ -76,12 +90,54 @@ public sealed class SearchEngine(DmpDbContext db)
         return await PageAsync(scope, reach, request, offset, rows.ConvertAll(r => r.Row), null, ct);
     }
 
-    private async Task<SearchPage> PageAsync(AccessScope scope, Reach reach, SearchRequest request, int offset, List<ResourceRow> rows, int? total, CancellationToken ct)
+    /// <summary>
+    /// Issue 12: one record's documents (<see cref="RecordDocuments"/>) for a professional whose decision on the record is
+    /// cached: the rows come with the record's stamp, and stand only when it is the cached one (the decision is then
+    /// recorded as any other). Null when the decision is not cached, the record changed or the rows do not settle the page.
+    /// </summary>
+    private async Task<SearchPage?> CachedRecordDocumentsAsync(AccessScope scope, SearchRequest request, string patientId, int offset, CancellationToken ct)
+    {
+        if (scope.CachedDecision(patientId) is not ({ IsAllowed: true }, var stamp))
+        {
+            return null;
+        }
+
+        var limit = RecordDocuments.Limit(offset, request.Count);
+        var read = await RecordDocuments.ReadAsync(db, patientId, limit, ct);
+        if (read.Count == 0 || read[0].Stamp != stamp || await scope.ConfirmDecisionAsync(patientId, stamp, ct) is not { IsAllowed: true } decision)
+        {
+            return null;
+        }
+
+        return Judged(scope, request, decision, read, limit, offset);
+    }
+
+    /// <summary>One record's documents judged in memory, the record already decided in this request (its stamp is not needed).</summary>
+    private async Task<SearchPage?> RecordDocumentsPageAsync(AccessScope scope, SearchRequest request, string patientId, AccessDecision decision, int offset, CancellationToken ct)
+    {
+        var limit = RecordDocuments.Limit(offset, request.Count);
+        return Judged(scope, request, decision, await RecordDocuments.ReadAsync(db, patientId, limit, ct), limit, offset);
+    }
+
+    private static SearchPage? Judged(AccessScope scope, SearchRequest request, AccessDecision decision, List<RecordDocument> read, int limit, int offset)
+    {
+        var filter = scope.DocumentFilterFor(decision);
+        return RecordDocuments.Page(read, limit, d => AccessScope.CanSeeCurrentDocument(filter, d.Row, d.Tokens), offset, request.Count) is { } rows
+            ? Paged(request, offset, rows, [], null)
+            : null;
+    }
+
+    private static SearchPage Paged(SearchRequest request, int offset, List<ResourceRow> rows, IReadOnlyList<StoredResource> included, int? total)
     {
         var hasMore = rows.Count > request.Count;
         var page = rows.Take(request.Count).ToList();
-        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(scope, reach, page, request.Includes, ct);
         return new SearchPage(page.Select(ResourceStore.ToStored).ToList(), included, hasMore, total ?? (hasMore ? null : offset + page.Count));
+    }
+
+    private async Task<SearchPage> PageAsync(AccessScope scope, Reach reach, SearchRequest request, int offset, List<ResourceRow> rows, int? total, CancellationToken ct)
+    {
+        var included = request.Includes.Count == 0 ? [] : await IncludedAsync(scope, reach, rows.Take(request.Count).ToList(), request.Includes, ct);
+        return Paged(request, offset, rows, included, total);
     }
 
     /// <summary>
@@ -142,7 +198,16 @@ public sealed class SearchEngine(DmpDbContext db)
 
         public IQueryable<ResourceRow> Within(IQueryable<ResourceRow> rows, string type)
         {
-            rows = rows.Where(r => r.PatientId != null && records.Contains(r.PatientId));
+            // One record (a professional's search): a plain equality, not `= ANY(…)` beside the criterion's own `=`.
+            if (records is [var only])
+            {
+                rows = rows.Where(r => r.PatientId == only);
+            }
+            else
+            {
+                rows = rows.Where(r => r.PatientId != null && records.Contains(r.PatientId));
+            }
+
             if (!visible.TryGetValue(type, out var predicate))
             {
                 visible[type] = predicate = visibleOf(type);
