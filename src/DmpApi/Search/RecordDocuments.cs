@@ -78,12 +78,16 @@ internal static class RecordDocuments
                 // The record's stamp (AccessScope.StampedRows), read by the same statement as the rows it vouches for.
                 db.Resources.Count(s => s.PatientId == patientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")),
                 db.Resources.Where(s => s.PatientId == patientId && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")).Max(s => (long?)s.Id) ?? 0,
-                db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
-                    .Select(t => new RowToken(t.ParamName, t.System, t.Code)).ToList()))));
+                // One string per row, as the read's (ResourceStore.CurrentForDecisionAsync): a nested collection's shaper
+                // would create its delegates on every search.
+                string.Join(RowToken.Separator, db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
+                    .Select(t => t.ParamName + RowToken.FieldSeparator + (t.System ?? "") + RowToken.FieldSeparator + (t.Code ?? "")))))));
 }
 
 /// <summary>A current document with the tokens its visibility reads and its record's stamp (<see cref="RecordDocuments"/>).</summary>
-internal sealed record RecordDocument(ResourceRow Row, int RecordVersions, long RecordLastRowId, List<RowToken> Tokens)
+internal sealed record RecordDocument(ResourceRow Row, int RecordVersions, long RecordLastRowId, string? PackedTokens)
 {
     public RecordStamp Stamp => new(RecordVersions, RecordLastRowId);
+
+    public IEnumerable<RowToken> Tokens => RowToken.Unpack(PackedTokens);
 }

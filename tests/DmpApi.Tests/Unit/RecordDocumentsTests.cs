@@ -54,5 +54,5 @@ public sealed class RecordDocumentsTests
 
     private static List<RecordDocument> Documents(int count) =>
         [.. Enumerable.Range(1, count).Select(i => new RecordDocument(
-            new ResourceRow { Id = i, ResourceType = "DocumentReference", LogicalId = $"d{i}", VersionId = 1, Data = [] }, 1, 1, []))];
+            new ResourceRow { Id = i, ResourceType = "DocumentReference", LogicalId = $"d{i}", VersionId = 1, Data = [] }, 1, 1, null))];
 }
