@@ -493,8 +493,10 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
                 // its null-compensating `= OR (both IS NULL)`, which PostgreSQL ran as two bitmap scans and an OR per subquery.
                 r.PatientId == null ? 0 : db.Resources.Count(s => s.PatientId == (r.PatientId ?? "") && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")),
                 r.PatientId == null ? 0 : db.Resources.Where(s => s.PatientId == (r.PatientId ?? "") && (s.ResourceType == "Patient" || s.ResourceType == "Consent" || s.ResourceType == "RelatedPerson")).Max(s => (long?)s.Id) ?? 0,
-                db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
-                    .Select(t => new RowToken(t.ParamName, t.System, t.Code)).ToList()))
+                // One string rather than a nested collection: EF shapes a collection with nested lambdas whose delegates
+                // the compiled query created anew on every read (DynamicMethod.CreateDelegate, 2% of a read's CPU).
+                string.Join(RowToken.Separator, db.TokenIndex.Where(t => t.ResourceRowId == r.Id && (t.ParamName == "type" || t.ParamName == "security-label"))
+                    .Select(t => t.ParamName + RowToken.FieldSeparator + (t.System ?? "") + RowToken.FieldSeparator + (t.Code ?? "")))))
             .FirstOrDefault()));
 
     private DateTime Now()
@@ -525,7 +527,33 @@ public sealed class ResourceStore(DmpDbContext db, IResourceIndexer indexer, IEn
 }
 
 /// <summary>A current row with its record's version stamp and the tokens a document's decision reads (<see cref="ResourceStore.CurrentForDecisionAsync"/>).</summary>
-public sealed record CurrentRow(ResourceRow Row, int RecordVersions, long RecordLastRowId, List<RowToken> Tokens);
+public sealed record CurrentRow(ResourceRow Row, int RecordVersions, long RecordLastRowId, string? PackedTokens)
+{
+    /// <summary>The row's type and security-label tokens, unpacked from the one string the statement returns.</summary>
+    public IEnumerable<RowToken> Tokens => RowToken.Unpack(PackedTokens);
+}
 
 /// <summary>One token index entry of a row: parameter, system, code.</summary>
-public sealed record RowToken(string ParamName, string? System, string? Code);
+public sealed record RowToken(string ParamName, string? System, string? Code)
+{
+    // Neither a FHIR code nor a URI holds whitespace, so a newline and a tab cannot occur inside a token's fields.
+    internal const string Separator = "\n";
+    internal const string FieldSeparator = "\t";
+
+    internal static IEnumerable<RowToken> Unpack(string? packed)
+    {
+        if (string.IsNullOrEmpty(packed))
+        {
+            yield break;
+        }
+
+        foreach (var token in packed.Split(Separator))
+        {
+            var fields = token.Split(FieldSeparator);
+            if (fields.Length == 3)
+            {
+                yield return new RowToken(fields[0], fields[1].Length == 0 ? null : fields[1], fields[2].Length == 0 ? null : fields[2]);
+            }
+        }
+    }
+}
