@@ -1,5 +1,6 @@
 using DmpApi.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -50,7 +51,8 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
             }
 
             var head = AuditChain.Link(records, _chainId, _head);
-            if (db.Database.GetDbConnection() is NpgsqlConnection npgsql)
+            var npgsql = db.Database.GetDbConnection() as NpgsqlConnection;
+            if (npgsql is not null)
             {
                 await CopyAsync(db, npgsql, records, cancellationToken);
             }
@@ -61,8 +63,10 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
             if (_head is { } previous)
             {
                 // Conditional on the head this writer knows: a second writer of the chain would have no effect here, and fail.
-                var moved = await db.AuditChains.Where(c => c.Id == _chainId && c.HeadSequence == previous.Sequence)
-                    .ExecuteUpdateAsync(set => set.SetProperty(c => c.HeadSequence, head.Sequence).SetProperty(c => c.HeadHash, head.Hash), cancellationToken);
+                var moved = npgsql is not null
+                    ? await MoveHeadAsync(npgsql, (NpgsqlTransaction)transaction.GetDbTransaction(), _chainId, previous.Sequence, head, cancellationToken)
+                    : await db.AuditChains.Where(c => c.Id == _chainId && c.HeadSequence == previous.Sequence)
+                        .ExecuteUpdateAsync(set => set.SetProperty(c => c.HeadSequence, head.Sequence).SetProperty(c => c.HeadHash, head.Hash), cancellationToken);
                 if (moved != 1)
                 {
                     throw new InvalidOperationException($"The head of audit chain {_chainId} is not at sequence {previous.Sequence} any more.");
@@ -115,6 +119,19 @@ internal sealed class DatabaseAuditBatchStore(IServiceScopeFactory scopes, Write
         }
 
         await copy.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// PostgreSQL: the head moves by a prepared statement with positional parameters, as the COPY beside it: EF's
+    /// ExecuteUpdate built and looked up its expression tree on every batch (2% of the server's CPU on the mixed load).
+    /// </summary>
+    private static async Task<int> MoveHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid chain, long from, (long Sequence, string Hash) head, CancellationToken ct)
+    {
+        await using var move = new NpgsqlCommand("UPDATE \"AuditChains\" SET \"HeadSequence\" = $1, \"HeadHash\" = $2 WHERE \"Id\" = $3 AND \"HeadSequence\" = $4", connection, transaction)
+        {
+            Parameters = { new() { Value = head.Sequence }, new() { Value = head.Hash }, new() { Value = chain }, new() { Value = from } },
+        };
+        return await move.ExecuteNonQueryAsync(ct);
     }
 
     private sealed record CopyColumns(string Command, System.Reflection.PropertyInfo[] Properties);
