@@ -374,6 +374,9 @@ public sealed class AccessScope(
         return decision is null ? false : decision.IsAllowed ? true : throw Denied(decision);
     }
 
+    /// <inheritdoc/>
+    public async Task<bool> RecordExistsAsync(string patientId, CancellationToken ct) => await DirectivesAsync(patientId, ct) is not null;
+
     /// <summary>
     /// Adding to or changing an existing record (DMP-RULES §3). A professional declaring the patient's agreement (a
     /// permit naming only themselves) needs rules 1–2 only, as does the author of an earlier document of the record

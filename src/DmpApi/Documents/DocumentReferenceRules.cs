@@ -28,7 +28,7 @@ internal sealed class DocumentReferenceRules : IResourceRules, IDeletionRules
     {
         var document = (DocumentReference)resource;
         RefuseEnteredInError(document);
-        var patientId = await PatientReferences.ResolveAsync(write.Db, document.Subject, "DocumentReference.subject", cancellationToken);
+        var patientId = await PatientReferences.ResolveAsync(write, document.Subject, "DocumentReference.subject", cancellationToken);
         if (write.Previous is not null)
         {
             // A change of a deposited document: its content and author were settled at the deposit; what may change, and

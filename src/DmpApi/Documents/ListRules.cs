@@ -30,7 +30,7 @@ internal sealed class ListRules : IResourceRules
                 OperationOutcome.IssueType.Value);
         }
 
-        var patientId = await PatientReferences.ResolveAsync(write.Db, list.Subject, "List.subject", cancellationToken);
+        var patientId = await PatientReferences.ResolveAsync(write, list.Subject, "List.subject", cancellationToken);
         if (write.IsConsequence)
         {
             // The server withdraws a deleted document's entries (PDSm st_maj.md): what remains was checked when it was written.

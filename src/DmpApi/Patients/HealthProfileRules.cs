@@ -42,7 +42,7 @@ internal abstract class HealthProfileEntryRules<T> : IResourceRules where T : Re
         }
 
         var (reference, path) = PatientOf(entry);
-        return PatientReferences.ResolveAsync(write.Db, reference, path, cancellationToken);
+        return PatientReferences.ResolveAsync(write, reference, path, cancellationToken);
     }
 
     protected abstract (ResourceReference? Reference, string Path) PatientOf(T entry);

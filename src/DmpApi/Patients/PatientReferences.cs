@@ -8,16 +8,12 @@ namespace DmpApi.Patients;
 /// <summary>Resolves the patient a clinical resource belongs to: every clinical row belongs to one record (DESIGN §1).</summary>
 public static class PatientReferences
 {
-    /// <summary>Whether a current Patient has this id: asked for every resource written (and a million times by the seed command).</summary>
-    private static readonly CompiledPerModel<Func<DmpDbContext, string, CancellationToken, Task<bool>>> PatientExists =
-        new(() => EF.CompileAsyncQuery((DmpDbContext c, string patient, CancellationToken _) =>
-            c.Resources.Any(r => r.ResourceType == "Patient" && r.LogicalId == patient && r.IsCurrent && !r.IsDeleted)));
-
     /// <summary>
     /// Accepts `Patient/{id}` (relative or absolute) or a logical reference by INS identifier, which is rewritten
-    /// to the literal reference; 422 when the patient is missing or unknown.
+    /// to the literal reference; 422 when the patient is missing or unknown. Whether `Patient/{id}` exists is asked of the
+    /// writer's access scope: the record's write decision reads the same rows right after (one statement fewer per write).
     /// </summary>
-    public static async Task<string> ResolveAsync(DmpDbContext db, ResourceReference? reference, string path, CancellationToken ct)
+    public static async Task<string> ResolveAsync(PendingWrite write, ResourceReference? reference, string path, CancellationToken ct)
     {
         if (reference is null)
         {
@@ -29,13 +25,13 @@ public static class PatientReferences
         {
             if (FhirReferences.Parse(literal) is ("Patient", var id))
             {
-                patientId = await PatientExists.For(db)(db, id, ct) ? id : null;
+                patientId = await write.Scope.RecordExistsAsync(id, ct) ? id : null;
             }
         }
         else if (reference.Identifier is { System: { } system, Value: { } value })
         {
             var ins = Ins.Normalize(value);
-            patientId = await db.PatientIdentities.AsNoTracking()
+            patientId = await write.Db.PatientIdentities.AsNoTracking()
                 .Where(p => p.System == system && p.Value == ins).Select(p => p.PatientId).FirstOrDefaultAsync(ct);
         }
 

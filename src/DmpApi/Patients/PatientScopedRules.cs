@@ -19,7 +19,7 @@ internal sealed class AllergyIntoleranceRules : IResourceRules
             allergy.Recorder = Recorders.Of(write.Scope.Writer);
         }
 
-        return PatientReferences.ResolveAsync(write.Db, allergy.Patient, "AllergyIntolerance.patient", cancellationToken);
+        return PatientReferences.ResolveAsync(write, allergy.Patient, "AllergyIntolerance.patient", cancellationToken);
     }
 }
 
@@ -29,7 +29,7 @@ internal sealed class ConsentRules : IResourceRules
     public string ResourceType => "Consent";
 
     public Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken) =>
-        PatientReferences.ResolveAsync(write.Db, ((Consent)resource).Patient, "Consent.patient", cancellationToken);
+        PatientReferences.ResolveAsync(write, ((Consent)resource).Patient, "Consent.patient", cancellationToken);
 }
 
 /// <summary>
@@ -44,7 +44,7 @@ internal sealed class RelatedPersonRules : IResourceRules
     public async Task<string> PrepareAsync(Resource resource, PendingWrite write, CancellationToken cancellationToken)
     {
         var related = (RelatedPerson)resource;
-        var patientId = await PatientReferences.ResolveAsync(write.Db, related.Patient, "RelatedPerson.patient", cancellationToken);
+        var patientId = await PatientReferences.ResolveAsync(write, related.Patient, "RelatedPerson.patient", cancellationToken);
         if (!related.Identifier.Any(i => i.System == Auth.Requester.RepresentativeIdSystem && !string.IsNullOrWhiteSpace(i.Value)))
         {
             throw FhirException.Unprocessable(

@@ -62,6 +62,12 @@ public interface IRecordAccess : IWriteGuard
     /// <summary>403 when the record is denied to the requester; false when no such record exists.</summary>
     Task<bool> RequireReadAsync(string patientId, CancellationToken ct);
 
+    /// <summary>
+    /// Whether a current, not deleted Patient has this id, read as the record's write decision reads it (its stamp, then
+    /// its directives): a write that names the record learns it exists from the statement its decision needs anyway.
+    /// </summary>
+    Task<bool> RecordExistsAsync(string patientId, CancellationToken ct);
+
     /// <summary>Fills the access columns of a row that follow from the resource's content (DESIGN §5): a document's labels, a Consent's audience.</summary>
     void DescribeAccess(ResourceRow row, Resource resource);
 

@@ -31,13 +31,17 @@ public sealed class ProfileValidator
             // A declared profile the server does not know is not validated against (docs/VALIDATION.md): the core type still is.
             SelectValidationProfiles = (_, declared, _, _) => declared.Where(p => supported.Contains(StripVersion(p.ToString()))).ToArray(),
         };
-        _validator = new Validator(resolver, LocalTerminologyService.CreateDefaultForCore(resolver), null, settings);
+        Terminology = new RememberedTerminology(LocalTerminologyService.CreateDefaultForCore(resolver));
+        _validator = new Validator(resolver, Terminology, null, settings);
     }
 
     public static ProfileValidator Instance => Shared.Value;
 
     /// <summary>The profiles this server validates against (its CapabilityStatement's supportedProfile).</summary>
     public IReadOnlyList<StructureDefinition> Profiles { get; }
+
+    /// <summary>The required bindings' answers, remembered for the process (<see cref="RememberedTerminology"/>).</summary>
+    public RememberedTerminology Terminology { get; }
 
     /// <summary>Canonical URLs of <see cref="Profiles"/>.</summary>
     public IReadOnlySet<string> Supported { get; }

@@ -219,6 +219,29 @@ public sealed class ResourceInteractionTests(TestStore store) : StoreFixture(sto
     }
 
     [Test]
+    public async Task Creating_an_allergy_for_an_unknown_patient_answers_422_naming_its_reference()
+    {
+        var allergy = AllergyBuilder.For(Guid.NewGuid().ToString("N")).Build();
+
+        var response = await Fhir.CreateAsync(allergy);
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), response.ToString());
+        Assert.That(response.Diagnostics, Does.Contain("AllergyIntolerance.patient does not name a known Patient"));
+    }
+
+    [Test]
+    public async Task Creating_an_allergy_whose_patient_reference_names_another_resource_answers_422()
+    {
+        var patient = await CreatePatientAsync();
+        var other = await Fhir.CreatedAsync(AllergyBuilder.For(patient).Build());
+
+        var response = await Fhir.CreateAsync(AllergyBuilder.For(other.Id!).Build());
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), response.ToString());
+        Assert.That(response.Diagnostics, Does.Contain("does not name a known Patient"));
+    }
+
+    [Test]
     public async Task Updating_with_a_resource_of_another_type_than_the_endpoint_answers_400()
     {
         var patient = await CreatePatientAsync();
